@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian package that Paddock's build and tests need. Idempotent: packages that are
+# already present are skipped by apt-get, and `apt-get update` runs only when something is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build clang libclang-rt-14-dev pkg-config
+  # libraries (see README, "Dependencies")
+  libraft-dev libuv1-dev liblz4-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev
+  # tests
+  libgtest-dev libgmock-dev
+  # compatibility tests: real clients and the real server
+  python3 python3-kazoo libzookeeper-mt-dev zookeeper-bin zookeeper default-jre-headless
+  # helpers used by the test scripts
+  procps netcat-openbsd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

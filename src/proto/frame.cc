@@ -1,0 +1,64 @@
+#include "proto/frame.h"
+
+#include "base/assert.h"
+
+namespace paddock::proto {
+namespace {
+
+int32_t ReadBigEndian32(const char* p) {
+  uint32_t u = 0;
+  for (int i = 0; i < 4; i++) u = (u << 8) | static_cast<uint8_t>(p[i]);
+  return static_cast<int32_t>(u);
+}
+
+void WriteBigEndian32(char* p, uint32_t v) {
+  p[0] = static_cast<char>(v >> 24);
+  p[1] = static_cast<char>(v >> 16);
+  p[2] = static_cast<char>(v >> 8);
+  p[3] = static_cast<char>(v);
+}
+
+}  // namespace
+
+bool FrameReader::PeekInt(int32_t* v) const {
+  if (buffered() < 4) return false;
+  *v = ReadBigEndian32(buf_.data() + pos_);
+  return true;
+}
+
+FrameReader::Next FrameReader::Pop(std::string_view* payload) {
+  // Compact once the consumed prefix dominates, so the buffer does not grow without bound.
+  if (pos_ > 0 && pos_ * 2 >= buf_.size()) {
+    buf_.erase(0, pos_);
+    pos_ = 0;
+  }
+  int32_t length = 0;
+  if (!PeekInt(&length)) return Next::kNeedMore;
+  if (length < 0 || length > frame_bytes_max_) return Next::kTooLarge;
+  auto n = static_cast<size_t>(length);
+  if (buffered() < 4 + n) return Next::kNeedMore;
+  *payload = std::string_view(buf_).substr(pos_ + 4, n);
+  pos_ += 4 + n;
+  return Next::kFrame;
+}
+
+void AppendFrame(std::string* out, std::string_view payload) {
+  size_t at = BeginFrame(out);
+  out->append(payload);
+  FinishFrame(out, at);
+}
+
+size_t BeginFrame(std::string* out) {
+  size_t at = out->size();
+  out->append(4, '\0');
+  return at;
+}
+
+void FinishFrame(std::string* out, size_t offset) {
+  PADDOCK_ASSERT(out->size() >= offset + 4);
+  size_t n = out->size() - offset - 4;
+  PADDOCK_ASSERT(n <= INT32_MAX);
+  WriteBigEndian32(out->data() + offset, static_cast<uint32_t>(n));
+}
+
+}  // namespace paddock::proto
