@@ -1,0 +1,109 @@
+#include "statemachine/acl.h"
+
+#include <arpa/inet.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace paddock::statemachine {
+namespace {
+
+// Parses "a.b.c.d" or "a.b.c.d/bits" into an address and a prefix length.
+bool ParseIpv4(std::string_view text, uint32_t* addr, int* bits) {
+  *bits = 32;
+  size_t slash = text.find('/');
+  if (slash != std::string_view::npos) {
+    std::string_view b = text.substr(slash + 1);
+    auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), *bits);
+    if (ec != std::errc() || p != b.data() + b.size() || *bits < 0 || *bits > 32) return false;
+    text = text.substr(0, slash);
+  }
+  in_addr a{};
+  if (inet_pton(AF_INET, std::string(text).c_str(), &a) != 1) return false;
+  *addr = ntohl(a.s_addr);
+  return true;
+}
+
+bool IpMatches(std::string_view acl_id, std::string_view client) {
+  uint32_t net = 0;
+  uint32_t host = 0;
+  int bits = 0;
+  int host_bits = 0;
+  if (!ParseIpv4(acl_id, &net, &bits) || !ParseIpv4(client, &host, &host_bits)) return false;
+  uint32_t mask = bits == 0 ? 0 : ~0u << (32 - bits);
+  return (net & mask) == (host & mask);
+}
+
+bool IsAuthenticatedScheme(std::string_view scheme) { return scheme == "digest"; }
+
+}  // namespace
+
+bool IsValidId(std::string_view scheme, std::string_view id) {
+  if (scheme == "ip") {
+    uint32_t a = 0;
+    int bits = 0;
+    return ParseIpv4(id, &a, &bits);
+  }
+  if (scheme == "digest") return std::count(id.begin(), id.end(), ':') == 1;
+  return false;
+}
+
+bool CheckAcl(const proto::AclList& acl, int32_t perm, const Identities& identities) {
+  if (acl.empty()) return true;
+  for (const auto& id : identities) {
+    if (id.scheme == "super") return true;
+  }
+  for (const auto& a : acl) {
+    if ((a.perms & perm) == 0) continue;
+    if (a.id.scheme == "world" && a.id.id == "anyone") return true;
+    for (const auto& id : identities) {
+      if (id.scheme != a.id.scheme) continue;
+      if (a.id.scheme == "ip" ? IpMatches(a.id.id, id.id) : a.id.id == id.id) {
+        if (a.id.scheme == "ip" || a.id.scheme == "digest") return true;
+      }
+    }
+  }
+  return false;
+}
+
+proto::Err FixupAcl(const proto::AclList& in, const Identities& identities,
+                    proto::AclList* out) {
+  proto::AclList uniq;
+  for (const auto& a : in) {
+    if (std::find(uniq.begin(), uniq.end(), a) == uniq.end()) uniq.push_back(a);
+  }
+  if (uniq.empty()) return proto::Err::kInvalidAcl;
+  out->clear();
+  for (const auto& a : uniq) {
+    if (a.id.scheme == "world" && a.id.id == "anyone") {
+      out->push_back(a);
+    } else if (a.id.scheme == "auth") {
+      bool added = false;
+      for (const auto& id : identities) {
+        if (!IsAuthenticatedScheme(id.scheme)) continue;
+        out->push_back({a.perms, id});
+        added = true;
+      }
+      if (!added) return proto::Err::kInvalidAcl;
+    } else if (IsValidId(a.id.scheme, a.id.id)) {
+      out->push_back(a);
+    } else {
+      return proto::Err::kInvalidAcl;
+    }
+  }
+  return proto::Err::kOk;
+}
+
+std::string DigestId(std::string_view user_password) {
+  unsigned char sha[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(user_password.data()), user_password.size(), sha);
+  unsigned char b64[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
+  int n = EVP_EncodeBlock(b64, sha, SHA_DIGEST_LENGTH);
+  size_t colon = user_password.find(':');
+  std::string user(user_password.substr(0, colon));
+  return user + ":" + std::string(reinterpret_cast<const char*>(b64), static_cast<size_t>(n));
+}
+
+}  // namespace paddock::statemachine

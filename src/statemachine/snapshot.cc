@@ -1,0 +1,127 @@
+// Snapshot encoding of the whole state machine.
+//
+// Layout (jute): magic, format version, last_zxid, secret, sessions, next ids per server, node
+// count, then every node in preorder (parents first): path, data, acl, persisted stat. A SHA-256
+// digest of everything before it closes the snapshot; Restore checks it before touching state.
+#include <openssl/sha.h>
+
+#include "base/assert.h"
+#include "statemachine/state_machine.h"
+
+namespace paddock::statemachine {
+namespace {
+
+constexpr int32_t kSnapshotMagic = 0x50534e50;  // "PSNP"
+constexpr int32_t kSnapshotVersion = 1;
+constexpr size_t kDigestBytes = 32;
+
+std::string Digest(std::string_view bytes) {
+  unsigned char d[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), d);
+  return std::string(reinterpret_cast<const char*>(d), kDigestBytes);
+}
+
+void EncodeNode(proto::JuteWriter& w, const std::string& path, const tree::Node& n) {
+  w.String(path);
+  w.Buf(n.data);
+  w.RecordVector(n.acl);
+  w.Long(n.czxid);
+  w.Long(n.mzxid);
+  w.Long(n.ctime);
+  w.Long(n.mtime);
+  w.Int(n.version);
+  w.Int(n.cversion);
+  w.Int(n.aversion);
+  w.Long(n.ephemeral_owner);
+  w.Long(n.pzxid);
+}
+
+bool DecodeNode(proto::JuteReader& r, std::string* path, tree::Node* n) {
+  return r.String(path) && r.Buf(&n->data) && r.RecordVector(&n->acl) && r.Long(&n->czxid) &&
+         r.Long(&n->mzxid) && r.Long(&n->ctime) && r.Long(&n->mtime) && r.Int(&n->version) &&
+         r.Int(&n->cversion) && r.Int(&n->aversion) && r.Long(&n->ephemeral_owner) &&
+         r.Long(&n->pzxid);
+}
+
+}  // namespace
+
+std::string StateMachine::Snapshot() const {
+  std::string out;
+  proto::JuteWriter w(&out);
+  w.Int(kSnapshotMagic);
+  w.Int(kSnapshotVersion);
+  w.Long(last_zxid_);
+  w.String(secret_);
+  w.Int(static_cast<int32_t>(sessions_.size()));
+  for (const auto& [id, s] : sessions_.sessions()) {
+    w.Long(id);
+    w.Int(s.timeout_ms);
+  }
+  w.Int(static_cast<int32_t>(sessions_.next_ids().size()));
+  for (const auto& [server, next] : sessions_.next_ids()) {
+    w.Int(server);
+    w.Long(next);
+  }
+  w.Long(static_cast<int64_t>(tree_.NodeCount()));
+  tree_.ForEachPreorder([&w](const std::string& path, const tree::Node& n) {
+    EncodeNode(w, path, n);
+  });
+  std::string digest = Digest(out);
+  out.append(digest);
+  return out;
+}
+
+Status StateMachine::Restore(std::string_view snapshot) {
+  if (snapshot.size() < kDigestBytes) return Status::Error("snapshot: too short");
+  std::string_view body = snapshot.substr(0, snapshot.size() - kDigestBytes);
+  if (Digest(body) != snapshot.substr(body.size())) {
+    return Status::Error("snapshot: digest mismatch (damaged)");
+  }
+  proto::JuteReader r(body, INT32_MAX);
+  int32_t magic = 0, version = 0, n_sessions = 0, n_next = 0;
+  int64_t zxid = 0, n_nodes = 0;
+  std::string secret;
+  if (!r.Int(&magic) || magic != kSnapshotMagic || !r.Int(&version) ||
+      version != kSnapshotVersion) {
+    return Status::Error("snapshot: unknown format");
+  }
+  session::SessionTable sessions;
+  r.Long(&zxid);
+  r.String(&secret);
+  r.Int(&n_sessions);
+  for (int32_t i = 0; i < n_sessions && r.ok(); i++) {
+    int64_t id = 0;
+    int32_t timeout = 0;
+    if (r.Long(&id) && r.Int(&timeout)) sessions.Restore(id, timeout);
+  }
+  r.Int(&n_next);
+  for (int32_t i = 0; i < n_next && r.ok(); i++) {
+    int32_t server = 0;
+    int64_t next = 0;
+    if (r.Int(&server) && r.Long(&next)) sessions.RestoreNextId(server, next);
+  }
+  r.Long(&n_nodes);
+  if (!r.ok() || n_nodes < 1) return Status::Error("snapshot: malformed header");
+  tree::DataTree restored;
+  restored.ClearForRestore();
+  for (int64_t i = 0; i < n_nodes; i++) {
+    std::string path;
+    tree::Node node;
+    if (!DecodeNode(r, &path, &node)) return Status::Error("snapshot: malformed node");
+    if ((i == 0) != (path == "/")) return Status::Error("snapshot: root must come first");
+    if (i > 0 && restored.Find(std::string(path.substr(0, path.rfind('/') == 0
+                                                               ? 1
+                                                               : path.rfind('/')))) == nullptr) {
+      return Status::Error("snapshot: node before its parent: " + path);
+    }
+    restored.InsertForRestore(path, std::move(node));
+  }
+  if (!r.AtEnd()) return Status::Error("snapshot: trailing bytes");
+  tree_ = std::move(restored);
+  sessions_ = std::move(sessions);
+  secret_ = std::move(secret);
+  last_zxid_ = zxid;
+  return Status::Ok();
+}
+
+}  // namespace paddock::statemachine

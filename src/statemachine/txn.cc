@@ -1,0 +1,54 @@
+#include "statemachine/txn.h"
+
+namespace paddock::statemachine {
+namespace {
+constexpr int32_t kBatchMagic = 0x50444b31;  // "PDK1"
+}
+
+void Txn::Encode(proto::JuteWriter& w) const {
+  w.Byte(static_cast<uint8_t>(kind));
+  w.Long(session_id);
+  w.Int(xid);
+  w.Int(op);
+  w.Long(time_ms);
+  w.Int(origin_server);
+  w.Long(origin_seq);
+  w.RecordVector(identities);
+  w.String(body);
+}
+
+bool Txn::Decode(proto::JuteReader& r) {
+  uint8_t k = 0;
+  if (!r.Byte(&k)) return false;
+  if (k < 1 || k > 6) return r.Fail();
+  kind = static_cast<TxnKind>(k);
+  return r.Long(&session_id) && r.Int(&xid) && r.Int(&op) && r.Long(&time_ms) &&
+         r.Int(&origin_server) && r.Long(&origin_seq) && r.RecordVector(&identities) &&
+         r.String(&body);
+}
+
+std::string EncodeBatch(const std::vector<Txn>& txns) {
+  std::string out;
+  proto::JuteWriter w(&out);
+  w.Int(kBatchMagic);
+  w.Int(static_cast<int32_t>(txns.size()));
+  for (const Txn& t : txns) t.Encode(w);
+  return out;
+}
+
+Result<std::vector<Txn>> DecodeBatch(std::string_view bytes) {
+  proto::JuteReader r(bytes, INT32_MAX);
+  int32_t magic = 0;
+  int32_t n = 0;
+  if (!r.Int(&magic) || magic != kBatchMagic || !r.Int(&n) || n < 0) {
+    return Status::Error("log entry: bad batch header");
+  }
+  std::vector<Txn> txns(static_cast<size_t>(n));
+  for (Txn& t : txns) {
+    if (!t.Decode(r)) return Status::Error("log entry: malformed txn");
+  }
+  if (!r.AtEnd()) return Status::Error("log entry: trailing bytes");
+  return txns;
+}
+
+}  // namespace paddock::statemachine
