@@ -103,8 +103,13 @@ class Script:
     def connect(self, session, timeout_ms=30000, **handshake):
         self.add("connect", session, None, (timeout_ms,), handshake)
 
-    def reattach(self, session, timeout_ms=30000, good_password=True, expect_close=False):
-        self.add("reattach", session, None, (timeout_ms,), {"good_password": good_password},
+    def reattach(self, session, timeout_ms=30000, good_password=True, expect_close=False,
+                 set_watches=None):
+        """Reconnects to the session's id/password; then, like a real client, immediately
+        sends SetWatches (or SetWatches2 if persistent lists are given) with the last zxid
+        the previous connection saw."""
+        self.add("reattach", session, None, (timeout_ms,),
+                 {"good_password": good_password, "set_watches": set_watches},
                  expect_close=expect_close)
 
     def drop(self, session):
@@ -399,8 +404,16 @@ def section_watches(s):
     s.op("A", "multi", [jute.op_delete("/w/m2"), jute.op_set_data("/w/m1", b"x")])
     s.op("B", "multi_read", [jute.op_get_data("/w/m1", True),
                              jute.op_get_children("/w", True)])
-    s.op("A", "create", "/w/m3")
+    s.op("A", "create", "/w/m3")                        # multiRead ignores watch flags
     s.op("A", "set_data", "/w/m1", b"w")
+    s.op("B", "get_children", "/w/m3", True)
+    s.op("B", "exists", "/w/m1", True)
+    s.op("B", "get_data", "/w/m1", True)
+    s.op("A", "delete", "/w/m3")
+    s.op("A", "set_data", "/w/m1", b"v")
+    s.op("B", "exists", "/w/m3", True)
+    s.op("A", "create", "/w/m3", b"reborn")
+    s.op("A", "delete", "/w/m3")
     s.op("B", "get_data", "/w", True)
     s.op("A", "set_acl", "/w", OPEN, -1)                # setACL fires nothing
     s.op("A", "sync", "/w")
@@ -470,10 +483,13 @@ def section_set_watches(s):
     s.op("A", "create", "/sw/born")
     s.op("A", "create", "/sw/kids/k1")
     s.reattach("W", 30000, good_password=False, expect_close=True)
-    s.reattach("W", 30000)
-    s.op("W", "set_watches", "$last_zxid",
-         ["/sw/changed", "/sw/same", "/sw/gone"], ["/sw/born", "/sw/unborn"],
-         ["/sw/kids", "/sw"])
+    s.reattach("W", 30000, set_watches={
+        "data": ["/sw/changed", "/sw/same", "/sw/gone"], "exist": ["/sw/born", "/sw/unborn"],
+        "child": ["/sw/kids", "/sw"]})
+    s.op("W", "check_watches", "/sw/same", jute.WATCH_TYPE_DATA)
+    s.op("W", "check_watches", "/sw/changed", jute.WATCH_TYPE_DATA)
+    s.op("W", "check_watches", "/sw/unborn", jute.WATCH_TYPE_DATA)
+    s.op("W", "check_watches", "/sw/kids", jute.WATCH_TYPE_CHILDREN)
     s.op("A", "set_data", "/sw/same", b"1")
     s.op("A", "create", "/sw/unborn")
     s.op("A", "create", "/sw/kids/k2")
@@ -482,6 +498,12 @@ def section_set_watches(s):
     s.op("A", "create", "/sw/kids/k2/deep")
     s.op("W", "check_watches", "/sw/same", jute.WATCH_TYPE_ANY)
     s.op("W", "who_am_i")
+    s.drop("W")
+    s.op("A", "set_data", "/sw/same", b"3")
+    s.op("A", "delete", "/sw/kids/k2/deep")
+    s.reattach("W", 30000, set_watches={"persistent": ["/sw/same"], "recursive": ["/sw/kids"]})
+    s.op("A", "set_data", "/sw/same", b"4")
+    s.op("A", "create", "/sw/kids/k3")
 
 
 def section_containers_and_ttl(s):
@@ -502,7 +524,7 @@ def section_containers_and_ttl(s):
     s.op("A", "create_ttl", "/ttl/flag0", flags=jute.FLAG_PERSISTENT, ttl=1000)
     s.op("A", "create_ttl", "/ttl/flag1", flags=jute.FLAG_EPHEMERAL, ttl=1000)
     s.op("A", "create_ttl", "/ttl/s-", flags=jute.FLAG_SEQUENTIAL_TTL, ttl=LONG_TTL)
-    s.op("A", "create_ttl", "/ttl/short", b"bye", ttl=500)
+    s.op("A", "create_ttl", "/ttl/short", b"bye", ttl=2000)
     s.op("A", "create_ttl", "/ttl/parent", ttl=500)
     s.op("A", "create", "/ttl/parent/child")
     s.op("A", "exists", "/ttl/short")
@@ -585,6 +607,8 @@ class Runner:
         self.owner_names = {}  # session_id -> name, for ephemeralOwner normalisation
         self.outcomes = []
         self.timeouts_in_a_row = 0
+        self.pending_events = {}  # name -> events not yet attributed to a step
+        self.dropped_zxid = {}    # name -> last zxid of a connection dropped by the test
 
     # ---- normalisation
 
@@ -610,7 +634,9 @@ class Runner:
         if name in ("getData", "reconfig"):
             return {"data": v[0], "stat": self.stat(v[1])}
         if name == "getACL":
-            return {"acl": [tuple(a) for a in v[0]], "stat": self.stat(v[1])}
+            # Sorted: entries expanded from the "auth" scheme come out in ZooKeeper's
+            # hash-set order of the caller's identities. The exact order is a soft check.
+            return {"acl": sorted(tuple(a) for a in v[0]), "stat": self.stat(v[1])}
         if name in ("getChildren", "getEphemerals"):
             return sorted(v)
         if name == "getChildren2":
@@ -627,10 +653,12 @@ class Runner:
                 "value": value}
 
     def reply(self, r):
-        hard = {"err": jute.err_name(r.err), "xid": r.xid}
+        hard = {"err": jute.err_name(r.err)}
         soft = {"zxid": zxid_class(r.zxid)}
         if r.err == 0:
             hard["value"] = self.value(r.opcode, r.value)
+            if r.opcode == OP["getACL"]:
+                soft["acl order"] = [tuple(a) for a in r.value[0]]
         else:
             soft["error body bytes"] = len(r.value)
         return hard, soft
@@ -682,15 +710,13 @@ class Runner:
     def _forget(self, name):
         conn = self.conns.pop(name, None)
         if conn is not None:
-            self._pending_events.setdefault(name, []).extend(conn.take_events())
+            self.pending_events.setdefault(name, []).extend(conn.take_events())
             conn.close()
-
-    _pending_events = None
 
     def _collect_events(self, name):
         conn = self.conns.get(name)
         if conn is not None:
-            self._pending_events.setdefault(name, []).extend(conn.take_events())
+            self.pending_events.setdefault(name, []).extend(conn.take_events())
 
     def barrier_and_events(self, step):
         """Sends exists('/') on every open session, then returns the events per session."""
@@ -699,18 +725,18 @@ class Runner:
             try:
                 conn.exists("/")
             except (socket.timeout, jute.ConnectionClosed, jute.ProtocolError):
-                self._pending_events.setdefault(name, []).append(("CLOSED/NO REPLY AT BARRIER",))
+                self.pending_events.setdefault(name, []).append(("CLOSED/NO REPLY AT BARRIER",))
                 self._forget(name)
                 continue
             self._collect_events(name)
         events = {}
-        for name, evs in sorted(self._pending_events.items()):
+        for name, evs in sorted(self.pending_events.items()):
             rendered = [self._render_event(e) for e in evs]
             if step.unordered_events:
                 rendered.sort()
             if rendered:
                 events[name] = rendered
-        self._pending_events = {}
+        self.pending_events = {}
         return events
 
     @staticmethod
@@ -721,7 +747,11 @@ class Runner:
 
     def _new_connection(self, name, timeout_ms, **handshake):
         conn = jute.Connection(self.server.host, self.server.port, CALL_TIMEOUT_S)
-        cr = conn.handshake(timeout_ms, **handshake)
+        try:
+            cr = conn.handshake(timeout_ms, **handshake)
+        except BaseException:
+            conn.close()
+            raise
         return conn, cr
 
     def do_connect(self, step):
@@ -735,7 +765,7 @@ class Runner:
 
     def do_reattach(self, step):
         old = self.conns.pop(step.session, None)
-        last_zxid = old.last_zxid if old else self._last_zxid.get(step.session, 0)
+        last_zxid = old.last_zxid if old else self.dropped_zxid.get(step.session, 0)
         if old:
             old.close()
         sid, passwd = self.sessions[step.session]
@@ -747,14 +777,17 @@ class Runner:
         self.conns[step.session] = conn
         hard, soft = self.connect_result(cr)
         hard["same session id"] = cr.session_id == sid
+        watches = step.kwargs["set_watches"]
+        if watches:
+            method = conn.set_watches2 if ("persistent" in watches or "recursive" in watches) \
+                else conn.set_watches
+            hard["setWatches"], soft["setWatches"] = self.reply(method(last_zxid, **watches))
         return hard, soft
-
-    _last_zxid = {}
 
     def do_drop(self, step):
         conn = self.conns.pop(step.session)
-        self._last_zxid = dict(self._last_zxid, **{step.session: conn.last_zxid})
-        self._pending_events.setdefault(step.session, []).extend(conn.take_events())
+        self.dropped_zxid[step.session] = conn.last_zxid
+        self.pending_events.setdefault(step.session, []).extend(conn.take_events())
         conn.close()
         return {"dropped": True}, {}
 
@@ -789,13 +822,6 @@ class Runner:
     def do_sleep(self, step):
         time.sleep(step.args[0])
         return {"slept": True}, {}
-
-
-def new_runner(server):
-    runner = Runner(server)
-    runner._pending_events = {}
-    runner._last_zxid = {}
-    return runner
 
 
 # --------------------------------------------------------------------------------------------
@@ -866,7 +892,7 @@ class DifferentialTest(unittest.TestCase):
         steps = build_script()
         results = {}
         threads = [threading.Thread(target=lambda k=k, s=s: results.__setitem__(
-                       k, new_runner(s).run(steps)))
+                       k, Runner(s).run(steps)))
                    for k, s in (("ref", self.reference), ("cand", self.candidate))]
         for t in threads:
             t.start()

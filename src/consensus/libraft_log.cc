@@ -1,0 +1,272 @@
+#include "consensus/libraft_log.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+#include "base/assert.h"
+#include "base/log.h"
+
+namespace paddock::consensus {
+namespace {
+
+// The instance owning each raft_io, for the guarded append (one per process in practice).
+std::map<raft_io*, LibraftLog*>& Instances() {
+  static std::map<raft_io*, LibraftLog*> instances;
+  return instances;
+}
+
+// A transport for an ensemble of one: nothing to listen on, nobody to connect to.
+int NullInit(raft_uv_transport*, raft_id, const char*) { return 0; }
+int NullListen(raft_uv_transport*, raft_uv_accept_cb) { return 0; }
+int NullConnect(raft_uv_transport*, raft_uv_connect*, raft_id, const char*, raft_uv_connect_cb) {
+  return RAFT_NOCONNECTION;
+}
+void NullClose(raft_uv_transport* t, raft_uv_transport_close_cb cb) {
+  if (cb != nullptr) cb(t);
+}
+
+struct ProposeRequest {
+  struct raft_apply req {};
+  std::function<void(Status)> done;
+};
+
+struct BarrierRequest {
+  struct raft_barrier req {};
+  std::function<void(Status)> done;
+};
+
+Status RaftError(const char* what, int rv) {
+  return Status::Error(std::string(what) + ": " + raft_strerror(rv));
+}
+
+Status MakeDirs(const std::string& dir) {
+  std::string partial;
+  for (size_t i = 0; i <= dir.size(); i++) {
+    if (i == dir.size() || (dir[i] == '/' && i > 0)) {
+      partial = dir.substr(0, i);
+      if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
+        return Status::Error("cannot create directory " + partial + ": " + std::strerror(errno));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+LibraftLog::LibraftLog(uv_loop_t* loop, LibraftOptions options)
+    : loop_(loop), options_(std::move(options)) {}
+
+LibraftLog::~LibraftLog() { Instances().erase(&io_); }
+
+std::string LibraftLog::Frame(std::string_view payload) {
+  PADDOCK_ASSERT(payload.size() <= UINT32_MAX);
+  size_t total = 4 + payload.size();
+  size_t padded = (total + 7) / 8 * 8;
+  std::string out(padded, '\0');
+  auto n = static_cast<uint32_t>(payload.size());
+  for (int i = 0; i < 4; i++) out[static_cast<size_t>(i)] = static_cast<char>(n >> (24 - 8 * i));
+  std::memcpy(out.data() + 4, payload.data(), payload.size());
+  PADDOCK_ASSERT(out.size() % 8 == 0);
+  return out;
+}
+
+bool LibraftLog::Unframe(std::string_view entry, std::string_view* payload) {
+  if (entry.size() < 4 || entry.size() % 8 != 0) return false;
+  uint32_t n = 0;
+  for (size_t i = 0; i < 4; i++) n = (n << 8) | static_cast<uint8_t>(entry[i]);
+  if (n > entry.size() - 4 || (4 + n + 7) / 8 * 8 != entry.size()) return false;
+  *payload = entry.substr(4, n);
+  return true;
+}
+
+Status LibraftLog::Start(Callbacks callbacks) {
+  callbacks_ = std::move(callbacks);
+  if (Status s = MakeDirs(options_.dir); !s.ok()) return s;
+  transport_.init = NullInit;
+  transport_.listen = NullListen;
+  transport_.connect = NullConnect;
+  transport_.close = NullClose;
+  int rv = raft_uv_init(&io_, loop_, options_.dir.c_str(), &transport_);
+  if (rv != 0) return Status::Error(std::string("raft log in ") + options_.dir + ": " + io_.errmsg);
+  io_ready_ = true;
+  raft_uv_set_auto_recovery(&io_, false);
+  // Fail-stop on a log write error: wrap the backend's append.
+  append_ = io_.append;
+  io_.append = GuardedAppend;
+  Instances()[&io_] = this;
+
+  fsm_.version = 2;
+  fsm_.data = this;
+  fsm_.apply = FsmApply;
+  fsm_.snapshot = FsmSnapshot;
+  fsm_.snapshot_finalize = FsmSnapshotFinalize;
+  fsm_.restore = FsmRestore;
+  rv = raft_init(&raft_, &io_, &fsm_, options_.id, options_.address.c_str());
+  if (rv != 0) return Status::Error(std::string("raft init: ") + raft_errmsg(&raft_));
+  raft_set_election_timeout(&raft_, options_.election_timeout_ms);
+  raft_set_heartbeat_timeout(&raft_, options_.heartbeat_timeout_ms);
+  raft_set_snapshot_threshold(&raft_, options_.snapshot_threshold);
+  raft_set_snapshot_trailing(&raft_, options_.snapshot_trailing);
+  raft_set_pre_vote(&raft_, true);
+  if (Status s = Bootstrap(); !s.ok()) return s;
+  rv = raft_start(&raft_);
+  if (rv != 0) {
+    return Status::Error(std::string("raft start (log in ") + options_.dir +
+                         "): " + raft_errmsg(&raft_));
+  }
+  started_ = true;
+  return Status::Ok();
+}
+
+Status LibraftLog::Bootstrap() {
+  raft_configuration conf;
+  raft_configuration_init(&conf);
+  int rv = raft_configuration_add(&conf, options_.id, options_.address.c_str(), RAFT_VOTER);
+  if (rv != 0) {
+    raft_configuration_close(&conf);
+    return RaftError("raft configuration", rv);
+  }
+  rv = raft_bootstrap(&raft_, &conf);
+  raft_configuration_close(&conf);
+  if (rv == RAFT_CANTBOOTSTRAP) return Status::Ok();  // the log already exists
+  if (rv != 0) return Status::Error(std::string("raft bootstrap: ") + raft_errmsg(&raft_));
+  PADDOCK_LOG_INFO("raft log created dir={}", options_.dir);
+  return Status::Ok();
+}
+
+int LibraftLog::GuardedAppend(raft_io* io, raft_io_append* req, const raft_entry entries[],
+                              unsigned n, raft_io_append_cb cb) noexcept {
+  LibraftLog* self = Instances().at(io);
+  self->append_cbs_[req] = cb;
+  int rv = self->append_(io, req, entries, n, GuardedAppendDone);
+  if (rv != 0) {
+    std::fprintf(stderr, "paddock: fatal: raft log append failed: %s\n", raft_strerror(rv));
+    std::abort();
+  }
+  return rv;
+}
+
+void LibraftLog::GuardedAppendDone(raft_io_append* req, int status) noexcept {
+  if (status != 0) {
+    std::fprintf(stderr, "paddock: fatal: raft log write failed: %s\n", raft_strerror(status));
+    std::abort();
+  }
+  for (auto& [io, self] : Instances()) {
+    auto it = self->append_cbs_.find(req);
+    if (it == self->append_cbs_.end()) continue;
+    raft_io_append_cb cb = it->second;
+    self->append_cbs_.erase(it);
+    cb(req, status);
+    return;
+  }
+  PADDOCK_ASSERT_MSG(false, "append completion for an unknown request");
+}
+
+int LibraftLog::FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** result) noexcept {
+  auto* self = static_cast<LibraftLog*>(fsm->data);
+  std::string_view payload;
+  bool ok = Unframe({static_cast<const char*>(buf->base), buf->len}, &payload);
+  PADDOCK_ASSERT_MSG(ok, "malformed log entry");
+  self->callbacks_.apply(payload);
+  *result = nullptr;
+  return 0;
+}
+
+int LibraftLog::FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept {
+  auto* self = static_cast<LibraftLog*>(fsm->data);
+  std::string state = self->callbacks_.snapshot();
+  auto* out = static_cast<raft_buffer*>(raft_malloc(sizeof(raft_buffer)));
+  PADDOCK_ASSERT(out != nullptr);
+  out->len = state.size();
+  out->base = raft_malloc(state.size());
+  PADDOCK_ASSERT(out->base != nullptr || state.empty());
+  std::memcpy(out->base, state.data(), state.size());
+  *bufs = out;
+  *n = 1;
+  return 0;
+}
+
+int LibraftLog::FsmSnapshotFinalize(raft_fsm*, raft_buffer* bufs[], unsigned* n) noexcept {
+  for (unsigned i = 0; i < *n; i++) raft_free((*bufs)[i].base);
+  raft_free(*bufs);
+  *bufs = nullptr;
+  *n = 0;
+  return 0;
+}
+
+int LibraftLog::FsmRestore(raft_fsm* fsm, raft_buffer* buf) noexcept {
+  auto* self = static_cast<LibraftLog*>(fsm->data);
+  Status s = self->callbacks_.restore({static_cast<const char*>(buf->base), buf->len});
+  raft_free(buf->base);
+  if (!s.ok()) {
+    PADDOCK_LOG_ERROR("snapshot restore failed: {}", s.message());
+    return RAFT_CORRUPT;
+  }
+  return 0;
+}
+
+void LibraftLog::Propose(std::string entry, std::function<void(Status)> done) {
+  std::string framed = Frame(entry);
+  raft_buffer buf;
+  buf.len = framed.size();
+  buf.base = raft_malloc(framed.size());
+  PADDOCK_ASSERT(buf.base != nullptr);
+  std::memcpy(buf.base, framed.data(), framed.size());
+  auto* p = new ProposeRequest;
+  p->done = std::move(done);
+  p->req.data = p;
+  int rv = raft_apply(&raft_, &p->req, &buf, 1, [](struct raft_apply* req, int status, void*) {
+    auto* pr = static_cast<ProposeRequest*>(req->data);
+    pr->done(status == 0 ? Status::Ok() : RaftError("raft apply", status));
+    delete pr;
+  });
+  if (rv != 0) {
+    raft_free(buf.base);
+    p->done(RaftError("raft apply", rv));
+    delete p;
+  }
+}
+
+void LibraftLog::Barrier(std::function<void(Status)> done) {
+  auto* b = new BarrierRequest;
+  b->done = std::move(done);
+  b->req.data = b;
+  int rv = raft_barrier(&raft_, &b->req, [](struct raft_barrier* req, int status) {
+    auto* br = static_cast<BarrierRequest*>(req->data);
+    br->done(status == 0 ? Status::Ok() : RaftError("raft barrier", status));
+    delete br;
+  });
+  if (rv != 0) {
+    b->done(RaftError("raft barrier", rv));
+    delete b;
+  }
+}
+
+bool LibraftLog::IsLeader() const {
+  return started_ && raft_state(const_cast<raft*>(&raft_)) == RAFT_LEADER;
+}
+
+void LibraftLog::Stop(std::function<void()> done) {
+  stop_done_ = std::move(done);
+  if (!started_) {
+    if (io_ready_) raft_uv_close(&io_);
+    io_ready_ = false;
+    stop_done_();
+    return;
+  }
+  raft_.data = this;
+  raft_close(&raft_, [](raft* r) {
+    auto* self = static_cast<LibraftLog*>(r->data);
+    raft_uv_close(&self->io_);
+    self->io_ready_ = false;
+    self->started_ = false;
+    self->stop_done_();
+  });
+}
+
+}  // namespace paddock::consensus

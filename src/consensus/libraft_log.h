@@ -1,0 +1,85 @@
+// LibraftLog: ReplicatedLog on Canonical's libraft 0.15 (Debian libraft-dev) with its libuv disk
+// backend, in the data directory.
+//
+// The guard rails measured in shared/reference/libraft-evaluation.md are built in here, so no
+// other code needs to know them:
+//  * every entry is framed as [u32 length][payload] and padded to a multiple of 8 bytes;
+//  * any log-append I/O error aborts the process (fail-stop; no divergence after a bad write);
+//  * automatic recovery is off: a damaged segment stops start-up instead of being dropped;
+//  * the snapshot threshold and trailing entries are kept small;
+//  * libraft is never called from its own callbacks: the caller defers (see ReplicatedLog).
+// Standalone mode is an ensemble of one voter with a transport that never connects.
+//
+// Threading: loop thread only.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "consensus/replicated_log.h"
+
+extern "C" {
+#include <raft.h>
+#include <raft/uv.h>
+}
+
+namespace paddock::consensus {
+
+struct LibraftOptions {
+  std::string dir;                 // where the log and snapshots live (created if missing)
+  uint64_t id = 1;                 // this member's id (myid)
+  std::string address = "127.0.0.1:0";
+  unsigned election_timeout_ms = 1000;
+  unsigned heartbeat_timeout_ms = 100;
+  unsigned snapshot_threshold = 10000;
+  unsigned snapshot_trailing = 2000;
+};
+
+class LibraftLog final : public ReplicatedLog {
+ public:
+  LibraftLog(uv_loop_t* loop, LibraftOptions options);
+  ~LibraftLog() override;
+
+  Status Start(Callbacks callbacks) override;
+  void Propose(std::string entry, std::function<void(Status)> done) override;
+  void Barrier(std::function<void(Status)> done) override;
+  bool IsLeader() const override;
+  void Stop(std::function<void()> done) override;
+
+  // Frames and pads a payload as stored in the log (exposed for tests).
+  static std::string Frame(std::string_view payload);
+  // Strips the framing; false if the entry is malformed.
+  static bool Unframe(std::string_view entry, std::string_view* payload);
+
+ private:
+  static int FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** result) noexcept;
+  static int FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept;
+  static int FsmSnapshotFinalize(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept;
+  static int FsmRestore(raft_fsm* fsm, raft_buffer* buf) noexcept;
+  static int GuardedAppend(raft_io* io, raft_io_append* req, const raft_entry entries[],
+                           unsigned n, raft_io_append_cb cb) noexcept;
+  static void GuardedAppendDone(raft_io_append* req, int status) noexcept;
+  Status Bootstrap();
+
+  uv_loop_t* loop_;
+  LibraftOptions options_;
+  Callbacks callbacks_;
+  raft_io io_{};
+  raft_uv_transport transport_{};
+  raft_fsm fsm_{};
+  raft raft_{};
+  bool io_ready_ = false;
+  bool started_ = false;
+  std::function<void()> stop_done_;
+  // The guarded append: libraft's own append and the callbacks it passed.
+  int (*append_)(raft_io*, raft_io_append*, const raft_entry[], unsigned, raft_io_append_cb) =
+      nullptr;
+  std::unordered_map<raft_io_append*, raft_io_append_cb> append_cbs_;
+};
+
+}  // namespace paddock::consensus

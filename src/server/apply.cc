@@ -1,0 +1,140 @@
+// The write path: batching txns into log entries, and applying committed entries.
+#include "base/assert.h"
+#include "base/log.h"
+#include "proto/frame.h"
+#include "server/server.h"
+
+namespace paddock::server {
+
+using statemachine::Txn;
+using statemachine::TxnKind;
+using statemachine::TxnResult;
+
+namespace {
+constexpr size_t kBatchTxnsMax = 2000;
+}
+
+void Server::Propose(Txn txn) {
+  batch_.push_back(std::move(txn));
+  if (batch_.size() >= kBatchTxnsMax) FlushProposals();
+}
+
+void Server::FlushProposals() {
+  if (batch_.empty() || stopping_) return;
+  if (!log_->IsLeader()) {
+    // TODO(#4): forward to the leader. Standalone always leads once started.
+    return;
+  }
+  std::vector<std::pair<int64_t, int64_t>> origins;
+  for (const Txn& t : batch_) origins.emplace_back(t.origin_seq, t.session_id);
+  std::string entry = statemachine::EncodeBatch(batch_);
+  batch_.clear();
+  log_->Propose(std::move(entry), [this, origins = std::move(origins)](Status s) {
+    if (!s.ok()) FailBatch(origins, s);
+  });
+}
+
+// A batch that did not commit (leadership lost, shutdown): its outcome is unknown, so the
+// clients waiting on it lose their connection, as a ZooKeeper client would on a server failure.
+void Server::FailBatch(const std::vector<std::pair<int64_t, int64_t>>& origins, const Status& s) {
+  PADDOCK_LOG_WARN("proposal failed txns={} error=\"{}\"", origins.size(), s.message());
+  for (const auto& [seq, session] : origins) {
+    closing_sessions_.erase(session);
+    auto it = waiting_.find(seq);
+    if (it == waiting_.end()) continue;
+    auto c = connections_.find(it->second);
+    waiting_.erase(it);
+    if (c != connections_.end()) c->second->Abort("proposal failed");
+  }
+}
+
+void Server::ApplyEntry(std::string_view entry) {
+  Result<std::vector<Txn>> txns = statemachine::DecodeBatch(entry);
+  // Entries are written only by this code: an undecodable one means a corrupt log.
+  PADDOCK_ASSERT_MSG(txns.ok(), txns.status().message().c_str());
+  for (const Txn& txn : *txns) {
+    TxnResult r = sm_.Apply(txn);
+    HandleTxnResult(txn, r);
+  }
+}
+
+void Server::HandleTxnResult(const Txn& txn, TxnResult& r) {
+  // Watches fire before the reply of the write that caused them (reference §1.5).
+  for (const auto& t : r.triggers) {
+    for (watch::WatcherId w : watches_.Trigger(t.type, t.path)) {
+      auto it = connections_.find(w);
+      if (it != connections_.end()) SendNotification(*it->second, t.type, t.path);
+    }
+  }
+  if (txn.kind == TxnKind::kDeleteContainer) cleanup_pending_.erase(txn.body);
+  if (r.session_created) OnSessionCreated(txn, r);
+  if (r.session_closed) OnSessionClosed(txn, r);
+  if (txn.origin_server == config_.server_id && txn.origin_seq != 0 && !r.session_created) {
+    CompleteWrite(txn, r);
+  }
+}
+
+void Server::OnSessionCreated(const Txn& txn, const TxnResult& r) {
+  stats_.sessions_created++;
+  liveness_.Add(r.session_id, r.timeout_ms, clock_->NowMonotonicMs());
+  ArmExpiryTimer();
+  PADDOCK_LOG_DEBUG("session created id=0x{:x} timeout_ms={}", r.session_id, r.timeout_ms);
+  if (txn.origin_server != config_.server_id) return;
+  auto w = waiting_.find(txn.origin_seq);
+  if (w == waiting_.end()) return;  // the client went away; the session expires unused
+  auto it = connections_.find(w->second);
+  waiting_.erase(w);
+  if (it == connections_.end() || it->second->closing()) return;
+  Connection& c = *it->second;
+  c.connect_seq = 0;
+  c.session_id = r.session_id;
+  c.state = Connection::State::kOpen;
+  session_connections_[r.session_id] = c.id();
+  SendConnectResponse(c, true, r.session_id, r.timeout_ms, r.passwd);
+  OnConnectionData(c);  // frames pipelined behind the handshake
+}
+
+void Server::OnSessionClosed(const Txn& txn, const TxnResult& r) {
+  liveness_.Remove(r.session_id);
+  closing_sessions_.erase(r.session_id);
+  bool expired = txn.kind == TxnKind::kExpireSession;
+  if (expired) {
+    stats_.sessions_expired++;
+  } else {
+    stats_.sessions_closed++;
+  }
+  PADDOCK_LOG_INFO("session ended id=0x{:x} reason={} ephemerals_deleted={}", r.session_id,
+                   expired ? "expired" : "closed", r.triggers.size() / 2);
+  auto it = session_connections_.find(r.session_id);
+  if (it == session_connections_.end()) return;
+  auto c = connections_.find(it->second);
+  session_connections_.erase(it);
+  if (c == connections_.end()) return;
+  // The closing client's own connection closes after its reply (CompleteWrite); any other
+  // connection of the session is closed now, without a reply.
+  if (expired || txn.origin_seq == 0 || txn.origin_server != config_.server_id) {
+    c->second->Close(expired ? "session expired" : "session closed");
+  }
+}
+
+void Server::CompleteWrite(const Txn& txn, const TxnResult& r) {
+  auto w = waiting_.find(txn.origin_seq);
+  if (w == waiting_.end()) return;
+  auto it = connections_.find(w->second);
+  waiting_.erase(w);
+  if (it == connections_.end() || it->second->closing()) return;
+  Connection& c = *it->second;
+  for (PendingRequest& p : c.pipeline) {
+    if (p.kind != PendingRequest::Kind::kWrite || p.seq != txn.origin_seq) continue;
+    proto::ReplyHeader h{p.xid, r.zxid, static_cast<int32_t>(r.err)};
+    FinishReply(c, p, h, r.err == proto::Err::kOk ? r.body : std::string());
+    if (txn.op == static_cast<int32_t>(proto::Op::kCloseSession) &&
+        txn.kind == TxnKind::kRequest) {
+      p.close_after = true;
+    }
+    break;
+  }
+  Drain(c);
+}
+
+}  // namespace paddock::server

@@ -1,0 +1,60 @@
+// Server configuration: ZooKeeper's zoo.cfg, read as a drop-in (design brief, "Configuration").
+//
+// The file is Java-properties text (key=value, key: value or key value; # and ! comments).
+// Known keys are parsed and validated; a malformed value stops start-up with an error naming the
+// key. Unknown keys are logged and ignored, as ZooKeeper does. Paddock's own keys start with
+// "paddock.". Plain value type.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace paddock::server {
+
+struct Config {
+  int32_t tick_ms = 2000;
+  std::string data_dir = "./data";
+  std::string data_log_dir;  // empty: same as data_dir
+  int32_t client_port = 2181;
+  std::string client_port_address;  // empty: all interfaces
+  int32_t session_timeout_ms_min = -1;  // -1: 2 ticks
+  int32_t session_timeout_ms_max = -1;  // -1: 20 ticks
+  int32_t max_client_cnxns = 60;
+  int32_t init_limit = 10;
+  int32_t sync_limit = 5;
+  int32_t jute_max_buffer = 0xfffff;
+  int32_t global_outstanding_limit = 1000;
+  bool extended_types_enabled = false;
+  std::string super_digest;  // DigestAuthenticationProvider.superDigest
+  int64_t container_check_interval_ms = 60000;
+  int64_t container_max_per_minute = 10000;
+  int64_t container_never_used_ms = 0;
+  std::set<std::string> four_letter_words = {"srvr"};
+  std::map<int, std::string> servers;  // server.N lines, kept for the ensemble
+  int32_t server_id = 1;               // myid (1 in standalone)
+  std::string log_level = "info";
+  uint32_t snapshot_threshold = 10000;
+  uint32_t snapshot_trailing = 2000;
+  std::string source;  // the file read, for `conf`
+
+  int32_t SessionTimeoutMinMs() const {
+    return session_timeout_ms_min < 0 ? 2 * tick_ms : session_timeout_ms_min;
+  }
+  int32_t SessionTimeoutMaxMs() const {
+    return session_timeout_ms_max < 0 ? 20 * tick_ms : session_timeout_ms_max;
+  }
+  std::string RaftDir() const { return (data_log_dir.empty() ? data_dir : data_log_dir) + "/raft"; }
+};
+
+// Parses zoo.cfg text. `unknown` receives keys that were ignored.
+Result<Config> ParseConfig(const std::string& text, std::vector<std::string>* unknown);
+Result<Config> LoadConfig(const std::string& path, std::vector<std::string>* unknown);
+// Checks relations between keys (e.g. min <= max session timeout).
+Status ValidateConfig(const Config& config);
+
+}  // namespace paddock::server

@@ -1,0 +1,107 @@
+// One client TCP connection: socket I/O, framing, and the per-session FIFO pipeline.
+//
+// The connection reads frames, hands them to the Server, and keeps the requests it has not
+// answered yet in `pipeline`, in the order received. Replies leave in that order: a write waits
+// for its commit, a read runs only once everything before it has completed (design brief, "The
+// life of a request"). Notifications and auth replies bypass the pipeline.
+//
+// Output is coalesced: frames are appended to a buffer and written with one uv_write when the
+// previous write completes. Close() stops reading, flushes what is queued, then closes.
+// Threading: loop thread only. Lifetime: owned by the Server; freed in the uv_close callback.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "proto/frame.h"
+#include "proto/records.h"
+
+namespace paddock::server {
+
+class Server;
+
+struct PendingRequest {
+  enum class Kind { kRead, kWrite, kLocal };
+  Kind kind = Kind::kLocal;
+  int32_t xid = 0;
+  int32_t op = 0;
+  int64_t seq = 0;  // for writes: the txn's origin_seq
+  bool done = false;
+  bool close_after = false;
+  std::string body;   // request record (reads and local ops run at the head)
+  std::string reply;  // frames to send when this request reaches the head
+  int64_t received_ms = 0;
+};
+
+class Connection {
+ public:
+  enum class State { kHandshake, kConnecting, kOpen, kClosing };
+
+  Connection(Server* server, int64_t id, int32_t frame_bytes_max);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  uv_tcp_t* handle() { return &tcp_; }
+  int64_t id() const { return id_; }
+  // Starts reading; REQUIRES: the handle has been accepted.
+  void Start();
+  // Queues bytes (one or more complete frames) for sending.
+  void Send(std::string_view frames);
+  // Stops reading and closes once queued output is flushed. Idempotent.
+  void Close(const char* reason);
+  // Closes at once, dropping unsent output.
+  void Abort(const char* reason);
+  bool closing() const { return state == State::kClosing; }
+
+  // Set by the server.
+  State state = State::kHandshake;
+  int64_t session_id = 0;
+  int32_t timeout_ms = 0;
+  bool old_client = false;  // no readOnly byte in the handshake
+  int64_t connect_seq = 0;  // createSession txn this connection waits for
+  std::vector<proto::Id> identities;
+  std::string remote_ip;
+  int remote_port = 0;
+  std::deque<PendingRequest> pipeline;
+  proto::FrameReader frames;
+
+  // Statistics for cons / stat.
+  int64_t packets_received = 0;
+  int64_t packets_sent = 0;
+  int64_t established_wall_ms = 0;
+  int32_t last_op = 0;
+  int32_t last_cxid = 0;
+  int64_t last_zxid = 0;
+  int64_t last_response_wall_ms = 0;
+  int64_t last_latency_ms = 0;
+  int64_t latency_min_ms = -1;
+  int64_t latency_max_ms = 0;
+  int64_t latency_total_ms = 0;
+  int64_t latency_count = 0;
+  void RecordLatency(int64_t ms);
+  void ResetStats();
+
+ private:
+  static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  static void OnWrite(uv_write_t* req, int status);
+  static void OnClosed(uv_handle_t* h);
+  void Flush();
+  void CloseHandle();
+
+  Server* server_;
+  int64_t id_;
+  uv_tcp_t tcp_{};
+  uv_write_t write_req_{};
+  std::string out_;       // queued, not yet handed to libuv
+  std::string inflight_;  // being written
+  bool writing_ = false;
+  bool handle_closed_ = false;
+  char read_buf_[65536];
+};
+
+}  // namespace paddock::server

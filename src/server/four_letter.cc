@@ -1,0 +1,283 @@
+#include "server/four_letter.h"
+
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <dirent.h>
+#include <map>
+#include <sstream>
+
+#include "server/server.h"
+
+namespace paddock::server {
+namespace {
+
+constexpr int32_t Word(const char (&s)[5]) {
+  return static_cast<int32_t>((static_cast<uint32_t>(static_cast<uint8_t>(s[0])) << 24) |
+                              (static_cast<uint32_t>(static_cast<uint8_t>(s[1])) << 16) |
+                              (static_cast<uint32_t>(static_cast<uint8_t>(s[2])) << 8) |
+                              static_cast<uint32_t>(static_cast<uint8_t>(s[3])));
+}
+
+const std::map<int32_t, std::string>& Words() {
+  static const std::map<int32_t, std::string> words = {
+      {Word("ruok"), "ruok"}, {Word("srvr"), "srvr"}, {Word("stat"), "stat"},
+      {Word("cons"), "cons"}, {Word("crst"), "crst"}, {Word("dump"), "dump"},
+      {Word("envi"), "envi"}, {Word("conf"), "conf"}, {Word("wchs"), "wchs"},
+      {Word("wchc"), "wchc"}, {Word("wchp"), "wchp"}, {Word("mntr"), "mntr"},
+      {Word("srst"), "srst"}, {Word("isro"), "isro"}, {Word("dirs"), "dirs"},
+      {Word("gtmk"), "gtmk"}, {Word("stmk"), "stmk"}, {Word("hash"), "hash"}};
+  return words;
+}
+
+// Java's Double.toString of a value rounded to 4 decimals: "0.0", "1.5", "2.1235".
+std::string JavaDouble(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.4f", std::round(v * 10000.0) / 10000.0);
+  std::string s = buf;
+  while (s.size() > 2 && s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();
+  return s;
+}
+
+std::string Hex(int64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+double AvgLatency(int64_t total, int64_t count) {
+  return count == 0 ? 0.0 : static_cast<double>(total) / static_cast<double>(count);
+}
+
+std::string ConnectionLine(const Server& s, const Connection& c, bool full) {
+  std::ostringstream o;
+  o << " /" << c.remote_ip << ":" << c.remote_port << "[" << (c.closing() ? 0 : 1)
+    << "](queued=" << c.pipeline.size() << ",recved=" << c.packets_received
+    << ",sent=" << c.packets_sent;
+  if (full && c.session_id != 0) {
+    o << ",sid=" << Hex(c.session_id) << ",lop=" << proto::OpShortName(c.last_op)
+      << ",est=" << c.established_wall_ms << ",to=" << c.timeout_ms
+      << ",lcxid=" << Hex(c.last_cxid) << ",lzxid=" << Hex(c.last_zxid)
+      << ",lresp=" << c.last_response_wall_ms << ",llat=" << c.last_latency_ms
+      << ",minlat=" << (c.latency_min_ms < 0 ? 0 : c.latency_min_ms)
+      << ",avglat=" << JavaDouble(AvgLatency(c.latency_total_ms, c.latency_count))
+      << ",maxlat=" << c.latency_max_ms;
+  }
+  (void)s;
+  o << ")\n";
+  return o.str();
+}
+
+std::string ServerLines(const Server& s) {
+  const ServerStats& st = s.stats();
+  std::ostringstream o;
+  o << "Latency min/avg/max: " << (st.latency_min_ms < 0 ? 0 : st.latency_min_ms) << "/"
+    << JavaDouble(AvgLatency(st.latency_total_ms, st.latency_count)) << "/" << st.latency_max_ms
+    << "\n";
+  o << "Received: " << st.packets_received << "\n";
+  o << "Sent: " << st.packets_sent << "\n";
+  o << "Connections: " << s.connections().size() << "\n";
+  o << "Outstanding: " << s.OutstandingRequests() << "\n";
+  o << "Zxid: " << Hex(s.state().last_zxid()) << "\n";
+  o << "Mode: standalone\n";
+  // ZooKeeper's path map holds the root twice ("" and "/").
+  o << "Node count: " << s.state().tree().NodeCount() + 1 << "\n";
+  return o.str();
+}
+
+std::string Srvr(const Server& s) {
+  return std::string("Zookeeper version: ") + VersionString() + "\n" + ServerLines(s);
+}
+
+std::string Stat(const Server& s) {
+  std::string out = std::string("Zookeeper version: ") + VersionString() + "\nClients:\n";
+  for (const auto& [id, c] : s.connections()) out += ConnectionLine(s, *c, false);
+  out += "\n";
+  return out + ServerLines(s);
+}
+
+std::string Cons(const Server& s) {
+  std::string out;
+  for (const auto& [id, c] : s.connections()) out += ConnectionLine(s, *c, true);
+  return out + "\n";
+}
+
+int64_t OpenFdCount() {
+  int64_t n = 0;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (readdir(d) != nullptr) n++;
+    closedir(d);
+    n -= 2;
+  }
+  return n;
+}
+
+std::string Mntr(const Server& s) {
+  const ServerStats& st = s.stats();
+  const auto& tree = s.state().tree();
+  rlimit rl{};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  std::ostringstream o;
+  auto kv = [&o](const char* k, auto v) { o << "zk_" << k << "\t" << v << "\n"; };
+  kv("version", VersionString());
+  kv("server_state", "standalone");
+  kv("avg_latency", JavaDouble(AvgLatency(st.latency_total_ms, st.latency_count)));
+  kv("max_latency", st.latency_max_ms);
+  kv("min_latency", st.latency_min_ms < 0 ? 0 : st.latency_min_ms);
+  kv("packets_received", st.packets_received);
+  kv("packets_sent", st.packets_sent);
+  kv("num_alive_connections", s.connections().size());
+  kv("outstanding_requests", s.OutstandingRequests());
+  kv("uptime", s.clock().NowWallMs() - st.start_wall_ms);
+  kv("znode_count", tree.NodeCount() + 1);
+  kv("watch_count", s.watches().WatchCount());
+  kv("ephemerals_count", tree.EphemeralCount());
+  kv("approximate_data_size", tree.ApproximateDataSize());
+  kv("global_sessions", s.state().sessions().size());
+  kv("local_sessions", 0);
+  kv("open_file_descriptor_count", OpenFdCount());
+  kv("max_file_descriptor_count", static_cast<int64_t>(rl.rlim_cur));
+  kv("sessions_created", st.sessions_created);
+  kv("sessions_closed", st.sessions_closed);
+  kv("sessions_expired", st.sessions_expired);
+  return o.str();
+}
+
+std::string Wchs(const Server& s) {
+  std::ostringstream o;
+  o << s.watches().WatcherCount() << " connections watching " << s.watches().WatchedPathCount()
+    << " paths\nTotal watches:" << s.watches().WatchCount() << "\n";
+  return o.str();
+}
+
+int64_t SessionOf(const Server& s, int64_t connection_id) {
+  auto it = s.connections().find(connection_id);
+  return it == s.connections().end() ? 0 : it->second->session_id;
+}
+
+std::string Wchc(const Server& s) {
+  std::ostringstream o;
+  for (const auto& [w, paths] : s.watches().ByWatcher()) {
+    o << Hex(SessionOf(s, w)) << "\n";
+    for (const auto& p : paths) o << "\t" << p << "\n";
+  }
+  o << "\n";
+  return o.str();
+}
+
+std::string Wchp(const Server& s) {
+  std::ostringstream o;
+  for (const auto& [path, ws] : s.watches().ByPath()) {
+    o << path << "\n";
+    for (auto w : ws) o << "\t" << Hex(SessionOf(s, w)) << "\n";
+  }
+  o << "\n";
+  return o.str();
+}
+
+std::string Dump(const Server& s) {
+  std::ostringstream o;
+  auto by_deadline = s.liveness().ByDeadline();
+  std::map<int64_t, std::vector<int64_t>> buckets;
+  int64_t mono = s.clock().NowMonotonicMs();
+  int64_t wall = s.clock().NowWallMs();
+  for (auto [deadline, id] : by_deadline) buckets[deadline].push_back(id);
+  o << "SessionTracker dump:\nSession Sets (" << buckets.size() << ")/(" << by_deadline.size()
+    << "):\n";
+  for (const auto& [deadline, ids] : buckets) {
+    std::time_t t = static_cast<std::time_t>((wall + deadline - mono) / 1000);
+    char when[64];
+    std::strftime(when, sizeof(when), "%a %b %d %H:%M:%S UTC %Y", std::gmtime(&t));
+    o << ids.size() << " expire at " << when << ":\n";
+    for (auto id : ids) o << "\t" << Hex(id) << "\n";
+  }
+  const auto& eph = s.state().tree().ephemerals();
+  o << "ephemeral nodes dump:\nSessions with Ephemerals (" << eph.size() << "):\n";
+  for (const auto& [id, paths] : eph) {
+    o << Hex(id) << ":\n";
+    for (const auto& p : paths) o << "\t" << p << "\n";
+  }
+  o << "Connections dump:\nConnections Sets (1)/(" << s.connections().size() << ")\n";
+  return o.str();
+}
+
+std::string Envi() {
+  utsname u{};
+  uname(&u);
+  char cwd[4096] = {0};
+  if (getcwd(cwd, sizeof(cwd)) == nullptr) cwd[0] = 0;
+  const char* user = std::getenv("USER");
+  const char* home = std::getenv("HOME");
+  std::ostringstream o;
+  o << "Environment:\n";
+  o << "zookeeper.version=" << VersionString() << "\n";
+  o << "host.name=" << u.nodename << "\n";
+  o << "os.name=" << u.sysname << "\n";
+  o << "os.arch=" << u.machine << "\n";
+  o << "os.version=" << u.release << "\n";
+  o << "user.name=" << (user ? user : "") << "\n";
+  o << "user.home=" << (home ? home : "") << "\n";
+  o << "user.dir=" << cwd << "\n";
+  return o.str();
+}
+
+std::string Conf(const Server& s) {
+  const Config& c = s.config();
+  std::ostringstream o;
+  o << "clientPort=" << c.client_port << "\n";
+  o << "secureClientPort=-1\n";
+  o << "dataDir=" << c.data_dir << "\n";
+  o << "dataDirSize=0\n";
+  o << "dataLogDir=" << (c.data_log_dir.empty() ? c.data_dir : c.data_log_dir) << "\n";
+  o << "dataLogSize=0\n";
+  o << "tickTime=" << c.tick_ms << "\n";
+  o << "maxClientCnxns=" << c.max_client_cnxns << "\n";
+  o << "minSessionTimeout=" << c.SessionTimeoutMinMs() << "\n";
+  o << "maxSessionTimeout=" << c.SessionTimeoutMaxMs() << "\n";
+  o << "clientPortListenBacklog=-1\n";
+  o << "serverId=" << c.server_id << "\n";
+  return o.str();
+}
+
+}  // namespace
+
+const char* VersionString() { return "3.8.0-paddock-0.1.0, built on 2026-11-22 00:00 UTC"; }
+
+bool IsFourLetterWord(int32_t word) { return Words().count(word) != 0; }
+
+std::string RunFourLetterWord(Server& server, int32_t word) {
+  const std::string& name = Words().at(word);
+  if (server.config().four_letter_words.count(name) == 0) {
+    return name + " is not executed because it is not in the whitelist.\n";
+  }
+  if (name == "ruok") return "imok";
+  if (name == "isro") return "rw";
+  if (name == "srvr") return Srvr(server);
+  if (name == "stat") return Stat(server);
+  if (name == "cons") return Cons(server);
+  if (name == "mntr") return Mntr(server);
+  if (name == "wchs") return Wchs(server);
+  if (name == "wchc") return Wchc(server);
+  if (name == "wchp") return Wchp(server);
+  if (name == "dump") return Dump(server);
+  if (name == "envi") return Envi();
+  if (name == "conf") return Conf(server);
+  if (name == "crst") {
+    for (const auto& [id, c] : server.connections()) c->ResetStats();
+    return "Connection stats reset.\n";
+  }
+  if (name == "srst") {
+    ServerStats& st = server.mutable_stats();
+    st.packets_received = st.packets_sent = 0;
+    st.latency_min_ms = -1;
+    st.latency_max_ms = st.latency_total_ms = st.latency_count = 0;
+    return "Server stats reset.\n";
+  }
+  return name + " is not executed because it is not in the whitelist.\n";
+}
+
+}  // namespace paddock::server

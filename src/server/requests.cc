@@ -1,0 +1,275 @@
+// The read side of a connection: handshake, request classification and the FIFO pipeline.
+#include "base/log.h"
+#include "proto/frame.h"
+#include "server/four_letter.h"
+#include "server/server.h"
+#include "session/password.h"
+#include "statemachine/acl.h"
+
+namespace paddock::server {
+
+using proto::Err;
+using proto::Op;
+using Kind = PendingRequest::Kind;
+
+namespace {
+
+Kind Classify(Op op) {
+  switch (op) {
+    case Op::kExists:
+    case Op::kGetData:
+    case Op::kGetACL:
+    case Op::kGetChildren:
+    case Op::kGetChildren2:
+    case Op::kGetAllChildrenNumber:
+    case Op::kGetEphemerals:
+    case Op::kMultiRead:
+      return Kind::kRead;
+    case Op::kCreate:
+    case Op::kCreate2:
+    case Op::kCreateContainer:
+    case Op::kCreateTTL:
+    case Op::kDelete:
+    case Op::kSetData:
+    case Op::kSetACL:
+    case Op::kMulti:
+    case Op::kReconfig:
+    case Op::kCloseSession:
+    case Op::kSync:
+      return Kind::kWrite;
+    default:
+      return Kind::kLocal;
+  }
+}
+
+std::string Frame(const proto::ReplyHeader& h, std::string_view body) {
+  std::string out;
+  size_t at = proto::BeginFrame(&out);
+  proto::JuteWriter w(&out);
+  h.Encode(w);
+  out.append(body);
+  proto::FinishFrame(&out, at);
+  return out;
+}
+
+}  // namespace
+
+void Server::OnConnectionData(Connection& c) {
+  while (!c.closing() && c.state != Connection::State::kConnecting) {
+    if (c.state == Connection::State::kHandshake) {
+      int32_t word = 0;
+      if (c.frames.PeekInt(&word) && IsFourLetterWord(word)) {
+        c.Send(RunFourLetterWord(*this, word));
+        c.Close("four-letter word");
+        return;
+      }
+    }
+    std::string_view payload;
+    proto::FrameReader::Next next = c.frames.Pop(&payload);
+    if (next == proto::FrameReader::Next::kNeedMore) return;
+    if (next == proto::FrameReader::Next::kTooLarge) {
+      PADDOCK_LOG_WARN("closing connection remote={}:{} reason=\"frame length out of range\"",
+                       c.remote_ip, c.remote_port);
+      c.Abort("frame length out of range");
+      return;
+    }
+    c.packets_received++;
+    stats_.packets_received++;
+    if (c.state == Connection::State::kHandshake) {
+      HandleHandshake(c, payload);
+    } else {
+      HandleRequest(c, payload);
+    }
+  }
+}
+
+void Server::HandleHandshake(Connection& c, std::string_view payload) {
+  proto::ConnectRequest req;
+  if (!serving_ || !proto::DecodeFrom(payload, &req, config_.jute_max_buffer)) {
+    c.Abort(serving_ ? "malformed connect request" : "not serving");
+    return;
+  }
+  c.old_client = !req.has_read_only;
+  if (req.last_zxid_seen > sm_.last_zxid()) {
+    PADDOCK_LOG_INFO("refusing client remote={}:{} reason=\"client has seen zxid 0x{:x}, we "
+                     "have 0x{:x}\"", c.remote_ip, c.remote_port, req.last_zxid_seen,
+                     sm_.last_zxid());
+    c.Abort("client ahead of server");
+    return;
+  }
+  int32_t timeout = std::clamp(req.timeout_ms, config_.SessionTimeoutMinMs(),
+                               config_.SessionTimeoutMaxMs());
+  c.timeout_ms = timeout;
+  if (req.session_id != 0) {
+    HandleReattach(c, req, timeout);
+    return;
+  }
+  statemachine::Txn txn;
+  txn.kind = statemachine::TxnKind::kCreateSession;
+  txn.time_ms = clock_->NowWallMs();
+  txn.origin_server = config_.server_id;
+  txn.origin_seq = next_seq_++;
+  txn.body = proto::EncodeToString(proto::IntResponse{timeout});
+  c.connect_seq = txn.origin_seq;
+  c.state = Connection::State::kConnecting;
+  waiting_[txn.origin_seq] = c.id();
+  Propose(std::move(txn));
+}
+
+void Server::HandleReattach(Connection& c, const proto::ConnectRequest& req, int32_t timeout_ms) {
+  int64_t id = req.session_id;
+  bool valid = sm_.sessions().Contains(id) && closing_sessions_.count(id) == 0 &&
+               session::CheckPassword(sm_.secret(), id, req.passwd);
+  if (!valid) {
+    // A wrong password never disturbs the session's real connection.
+    PADDOCK_LOG_INFO("reattach refused session=0x{:x} remote={}:{}", id, c.remote_ip,
+                     c.remote_port);
+    SendConnectResponse(c, false, 0, 0, std::string(session::kPasswordBytes, '\0'));
+    c.Close("invalid session");
+    return;
+  }
+  auto old = session_connections_.find(id);
+  if (old != session_connections_.end() && old->second != c.id()) {
+    auto oc = connections_.find(old->second);
+    if (oc != connections_.end()) oc->second->Close("session moved to another connection");
+  }
+  session_connections_[id] = c.id();
+  c.session_id = id;
+  c.state = Connection::State::kOpen;
+  liveness_.SetTimeout(id, timeout_ms);
+  TouchSession(id);
+  SendConnectResponse(c, true, id, timeout_ms, session::SessionPassword(sm_.secret(), id));
+}
+
+void Server::SendConnectResponse(Connection& c, bool valid, int64_t session_id,
+                                 int32_t timeout_ms, const std::string& passwd) {
+  proto::ConnectResponse resp;
+  resp.timeout_ms = valid ? timeout_ms : 0;
+  resp.session_id = valid ? session_id : 0;
+  resp.passwd = passwd;
+  resp.has_read_only = !c.old_client;
+  std::string out;
+  proto::AppendFrame(&out, proto::EncodeToString(resp));
+  c.Send(out);
+  c.packets_sent++;
+  stats_.packets_sent++;
+}
+
+void Server::HandleRequest(Connection& c, std::string_view payload) {
+  proto::JuteReader r(payload, config_.jute_max_buffer);
+  proto::RequestHeader h;
+  if (!h.Decode(r)) {
+    c.Abort("malformed request header");
+    return;
+  }
+  // A session whose expiry is under way drops its requests, as ZooKeeper's failed touch does.
+  if (closing_sessions_.count(c.session_id) != 0) return;
+  TouchSession(c.session_id);
+  c.last_op = h.type;
+  c.last_cxid = h.xid;
+  auto op = static_cast<Op>(h.type);
+  if (op == Op::kAuth) {
+    HandleAuth(c, r.Rest());
+    return;
+  }
+  PendingRequest p;
+  p.kind = Classify(op);
+  p.xid = h.xid;
+  p.op = h.type;
+  p.body = std::string(r.Rest());
+  p.received_ms = clock_->NowMonotonicMs();
+  Enqueue(c, std::move(p));
+}
+
+void Server::HandleAuth(Connection& c, std::string_view body) {
+  proto::AuthPacket auth;
+  proto::ReplyHeader h{proto::kXidAuth, 0, 0};
+  bool ok = proto::DecodeFrom(body, &auth);
+  if (ok && auth.scheme == "digest") {
+    std::string id = statemachine::DigestId(auth.auth.value_or(""));
+    if (!config_.super_digest.empty() && id == config_.super_digest) {
+      c.identities.push_back({"super", ""});
+    }
+    c.identities.push_back({"digest", id});
+  } else if (ok && auth.scheme == "ip") {
+    c.identities.push_back({"ip", c.remote_ip});
+  } else {
+    ok = false;
+  }
+  if (!ok) {
+    PADDOCK_LOG_INFO("auth failed session=0x{:x} scheme={}", c.session_id, auth.scheme);
+    h.err = static_cast<int32_t>(Err::kAuthFailed);
+    c.Send(Frame(h, {}));
+    c.Close("auth failed");
+    return;
+  }
+  c.Send(Frame(h, {}));
+}
+
+void Server::Enqueue(Connection& c, PendingRequest p) {
+  c.pipeline.push_back(std::move(p));
+  PendingRequest& back = c.pipeline.back();
+  if (back.kind == Kind::kWrite) {
+    auto kind = back.op == static_cast<int32_t>(Op::kSync) ? statemachine::TxnKind::kSync
+                                                           : statemachine::TxnKind::kRequest;
+    ProposeWrite(c, back, kind);
+  }
+  Drain(c);
+}
+
+void Server::ProposeWrite(Connection& c, PendingRequest& p, statemachine::TxnKind kind) {
+  statemachine::Txn txn;
+  txn.kind = kind;
+  txn.session_id = c.session_id;
+  txn.xid = p.xid;
+  txn.op = p.op;
+  txn.time_ms = clock_->NowWallMs();
+  txn.origin_server = config_.server_id;
+  txn.origin_seq = p.seq = next_seq_++;
+  txn.identities = c.identities;
+  txn.body = std::move(p.body);
+  p.body.clear();
+  waiting_[txn.origin_seq] = c.id();
+  Propose(std::move(txn));
+}
+
+void Server::Drain(Connection& c) {
+  while (!c.pipeline.empty() && !c.closing()) {
+    PendingRequest& p = c.pipeline.front();
+    if (p.kind == Kind::kWrite && !p.done) return;
+    if (!p.done) ExecuteAtHead(c, p);
+    c.Send(p.reply);
+    bool close = p.close_after;
+    c.pipeline.pop_front();
+    if (close) {
+      c.Close("closed after reply");
+      return;
+    }
+  }
+}
+
+void Server::FinishReply(Connection& c, PendingRequest& p, const proto::ReplyHeader& h,
+                         const std::string& body) {
+  p.reply = Frame(h, body);
+  p.done = true;
+  c.packets_sent++;
+  stats_.packets_sent++;
+  c.last_zxid = h.zxid;
+  int64_t latency = clock_->NowMonotonicMs() - p.received_ms;
+  c.RecordLatency(latency);
+  c.last_response_wall_ms = clock_->NowWallMs();
+  if (stats_.latency_min_ms < 0 || latency < stats_.latency_min_ms) stats_.latency_min_ms = latency;
+  if (latency > stats_.latency_max_ms) stats_.latency_max_ms = latency;
+  stats_.latency_total_ms += latency;
+  stats_.latency_count++;
+}
+
+void Server::SendNotification(Connection& c, proto::EventType type, const std::string& path) {
+  proto::ReplyHeader h{proto::kXidNotification, -1, 0};
+  proto::WatcherEvent e{static_cast<int32_t>(type), proto::kStateSyncConnected, path};
+  c.Send(Frame(h, proto::EncodeToString(e)));
+  c.packets_sent++;
+  stats_.packets_sent++;
+}
+
+}  // namespace paddock::server

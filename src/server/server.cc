@@ -1,0 +1,275 @@
+#include "server/server.h"
+
+#include <openssl/rand.h>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "consensus/libraft_log.h"
+#include "session/password.h"
+
+namespace paddock::server {
+
+namespace {
+constexpr size_t kExpiriesPerTurnMax = 1000;
+}
+
+Server::Server(Config config, const Clock* clock)
+    : config_(std::move(config)),
+      clock_(clock),
+      sm_(statemachine::Options{config_.extended_types_enabled, config_.container_never_used_ms}) {
+  PADDOCK_ASSERT(uv_loop_init(&loop_) == 0);
+  stats_.start_wall_ms = clock_->NowWallMs();
+}
+
+Server::~Server() { uv_loop_close(&loop_); }
+
+Status Server::Run() {
+  consensus::LibraftOptions lo;
+  lo.dir = config_.RaftDir();
+  lo.id = static_cast<uint64_t>(config_.server_id);
+  lo.snapshot_threshold = config_.snapshot_threshold;
+  lo.snapshot_trailing = config_.snapshot_trailing;
+  log_ = std::make_unique<consensus::LibraftLog>(&loop_, lo);
+
+  uv_check_init(&loop_, &check_);
+  check_.data = this;
+  uv_check_start(&check_, OnCheck);
+  uv_timer_init(&loop_, &expiry_timer_);
+  expiry_timer_.data = this;
+  uv_timer_init(&loop_, &cleaner_timer_);
+  cleaner_timer_.data = this;
+  uv_signal_init(&loop_, &sigint_);
+  sigint_.data = this;
+  uv_signal_start(&sigint_, OnSignal, SIGINT);
+  uv_signal_init(&loop_, &sigterm_);
+  sigterm_.data = this;
+  uv_signal_start(&sigterm_, OnSignal, SIGTERM);
+  uv_async_init(&loop_, &stop_async_, [](uv_async_t* a) { static_cast<Server*>(a->data)->Shutdown(); });
+  stop_async_.data = this;
+
+  consensus::Callbacks cb;
+  cb.apply = [this](std::string_view entry) { ApplyEntry(entry); };
+  cb.snapshot = [this]() { return sm_.Snapshot(); };
+  cb.restore = [this](std::string_view snap) { return sm_.Restore(snap); };
+  Status s = log_->Start(std::move(cb));
+  if (!s.ok()) {
+    Shutdown();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    return s;
+  }
+  PADDOCK_LOG_INFO("log opened dir={} server_id={}", lo.dir, config_.server_id);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  return Status::Ok();
+}
+
+void Server::RequestStop() { uv_async_send(&stop_async_); }
+
+void Server::OnSignal(uv_signal_t* h, int signum) {
+  auto* self = static_cast<Server*>(h->data);
+  PADDOCK_LOG_INFO("signal received signum={}; shutting down", signum);
+  self->Shutdown();
+}
+
+void Server::Shutdown() {
+  if (stopping_) return;
+  stopping_ = true;
+  serving_ = false;
+  for (auto& [id, c] : connections_) c->Abort("server shutting down");
+  if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+  listening_ = false;
+  uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&expiry_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&cleaner_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
+  if (log_) log_->Stop([]() {});
+}
+
+// Runs after every loop turn's I/O: propose the batch gathered this turn and watch leadership.
+// libraft is only ever called from here or from timers, never from its own callbacks.
+void Server::OnCheck(uv_check_t* h) {
+  auto* self = static_cast<Server*>(h->data);
+  if (self->stopping_) return;
+  self->CheckLeadership();
+  self->FlushProposals();
+}
+
+void Server::CheckLeadership() {
+  if (serving_ || barrier_pending_ || !log_->IsLeader()) return;
+  // A new leader commits a barrier first: only then is every earlier entry applied.
+  barrier_pending_ = true;
+  log_->Barrier([this](Status s) {
+    barrier_pending_ = false;
+    if (!s.ok()) {
+      PADDOCK_LOG_WARN("leader barrier failed: {}", s.message());
+      return;
+    }
+    BecomeServing();
+  });
+}
+
+void Server::BecomeServing() {
+  if (stopping_ || serving_) return;
+  if (sm_.secret().empty()) {
+    statemachine::Txn init;
+    init.kind = statemachine::TxnKind::kInit;
+    init.body.resize(session::kSecretBytes);
+    PADDOCK_ASSERT(RAND_bytes(reinterpret_cast<unsigned char*>(init.body.data()),
+                              static_cast<int>(init.body.size())) == 1);
+    init.time_ms = clock_->NowWallMs();
+    Propose(std::move(init));
+  }
+  // Every session restored from the log or a snapshot gets a full timeout from now.
+  int64_t now = clock_->NowMonotonicMs();
+  for (const auto& [id, s] : sm_.sessions().sessions()) liveness_.Add(id, s.timeout_ms, now);
+  ArmExpiryTimer();
+  if (Status s = Listen(); !s.ok()) {
+    PADDOCK_LOG_ERROR("cannot listen: {}", s.message());
+    std::fprintf(stderr, "paddock-server: %s\n", s.message().c_str());
+    Shutdown();
+    return;
+  }
+  serving_ = true;
+  uv_timer_start(&cleaner_timer_, OnCleanerTimer,
+                 static_cast<uint64_t>(config_.container_check_interval_ms),
+                 static_cast<uint64_t>(config_.container_check_interval_ms));
+  PADDOCK_LOG_INFO("serving port={} zxid=0x{:x} sessions={} nodes={}", config_.client_port,
+                   sm_.last_zxid(), sm_.sessions().size(), sm_.tree().NodeCount());
+}
+
+Status Server::Listen() {
+  uv_tcp_init(&loop_, &listener_);
+  listener_.data = this;
+  listening_ = true;
+  sockaddr_storage addr{};
+  const std::string& host = config_.client_port_address;
+  int rv = 0;
+  if (host.empty()) {
+    rv = uv_ip6_addr("::", config_.client_port, reinterpret_cast<sockaddr_in6*>(&addr));
+  } else if (host.find(':') != std::string::npos) {
+    rv = uv_ip6_addr(host.c_str(), config_.client_port, reinterpret_cast<sockaddr_in6*>(&addr));
+  } else {
+    rv = uv_ip4_addr(host.c_str(), config_.client_port, reinterpret_cast<sockaddr_in*>(&addr));
+  }
+  if (rv != 0) return Status::Error("invalid clientPortAddress '" + host + "'");
+  rv = uv_tcp_bind(&listener_, reinterpret_cast<sockaddr*>(&addr), 0);
+  if (rv == UV_EAFNOSUPPORT && host.empty()) {
+    uv_ip4_addr("0.0.0.0", config_.client_port, reinterpret_cast<sockaddr_in*>(&addr));
+    rv = uv_tcp_bind(&listener_, reinterpret_cast<sockaddr*>(&addr), 0);
+  }
+  if (rv == 0) rv = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 1024, OnNewConnection);
+  if (rv != 0) {
+    return Status::Error("cannot listen on " + (host.empty() ? std::string("*") : host) + ":" +
+                         std::to_string(config_.client_port) + ": " + uv_strerror(rv));
+  }
+  return Status::Ok();
+}
+
+void Server::OnNewConnection(uv_stream_t* listener, int status) {
+  auto* self = static_cast<Server*>(listener->data);
+  if (status != 0 || self->stopping_) return;
+  int64_t id = self->next_connection_id_++;
+  auto conn = std::make_unique<Connection>(self, id, self->config_.jute_max_buffer);
+  uv_tcp_init(&self->loop_, conn->handle());
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(conn->handle())) != 0) {
+    Connection* raw = conn.release();
+    self->connections_[id].reset(raw);
+    raw->Abort("accept failed");
+    return;
+  }
+  Connection* raw = conn.get();
+  self->connections_[id] = std::move(conn);
+  raw->established_wall_ms = self->clock_->NowWallMs();
+  raw->Start();
+  raw->identities.push_back({"ip", raw->remote_ip});
+}
+
+void Server::OnConnectionClosing(Connection& c) {
+  watches_.RemoveWatcher(c.id());
+  if (c.session_id != 0) {
+    auto it = session_connections_.find(c.session_id);
+    if (it != session_connections_.end() && it->second == c.id()) session_connections_.erase(it);
+  }
+  for (const auto& p : c.pipeline) {
+    if (p.kind == PendingRequest::Kind::kWrite && !p.done) waiting_.erase(p.seq);
+  }
+  if (c.connect_seq != 0) waiting_.erase(c.connect_seq);
+  c.pipeline.clear();
+}
+
+void Server::OnConnectionFreed(int64_t id) { connections_.erase(id); }
+
+size_t Server::OutstandingRequests() const {
+  size_t n = 0;
+  for (const auto& [id, c] : connections_) n += c->pipeline.size();
+  return n;
+}
+
+void Server::TouchSession(int64_t session_id) {
+  liveness_.Touch(session_id, clock_->NowMonotonicMs());
+}
+
+void Server::ArmExpiryTimer() {
+  if (stopping_) return;
+  std::optional<int64_t> wake = liveness_.NextWakeMs();
+  if (!wake) {
+    uv_timer_stop(&expiry_timer_);
+    return;
+  }
+  int64_t delay = *wake - clock_->NowMonotonicMs();
+  uv_timer_start(&expiry_timer_, OnExpiryTimer, delay < 0 ? 0 : static_cast<uint64_t>(delay), 0);
+}
+
+void Server::OnExpiryTimer(uv_timer_t* t) {
+  auto* self = static_cast<Server*>(t->data);
+  self->ExpireDueSessions();
+  self->ArmExpiryTimer();
+}
+
+void Server::ExpireDueSessions() {
+  if (!serving_ || !log_->IsLeader()) return;
+  int64_t now = clock_->NowMonotonicMs();
+  // Bounded work per turn; the timer fires again at once if more are due.
+  for (int64_t id : liveness_.PollExpired(now, kExpiriesPerTurnMax)) {
+    if (!sm_.sessions().Contains(id) || closing_sessions_.count(id) != 0) continue;
+    closing_sessions_.insert(id);
+    const auto* s = sm_.sessions().Find(id);
+    PADDOCK_LOG_INFO("session expiring id=0x{:x} timeout_ms={}", id, s->timeout_ms);
+    statemachine::Txn txn;
+    txn.kind = statemachine::TxnKind::kExpireSession;
+    txn.session_id = id;
+    txn.time_ms = clock_->NowWallMs();
+    txn.origin_server = config_.server_id;
+    Propose(std::move(txn));
+  }
+}
+
+void Server::OnCleanerTimer(uv_timer_t* t) { static_cast<Server*>(t->data)->RunCleaner(); }
+
+void Server::RunCleaner() {
+  if (!serving_ || !log_->IsLeader()) return;
+  int64_t now = clock_->NowWallMs();
+  int64_t budget = config_.container_max_per_minute * config_.container_check_interval_ms / 60000;
+  if (budget < 1) budget = 1;
+  std::vector<std::string> candidates;
+  for (const auto* set : {&sm_.tree().containers(), &sm_.tree().ttls()}) {
+    for (const auto& path : *set) {
+      if (static_cast<int64_t>(candidates.size()) >= budget) break;
+      if (cleanup_pending_.count(path) == 0 && sm_.IsCleanupCandidate(path, now)) {
+        candidates.push_back(path);
+      }
+    }
+  }
+  for (auto& path : candidates) {
+    statemachine::Txn txn;
+    txn.kind = statemachine::TxnKind::kDeleteContainer;
+    txn.time_ms = now;
+    txn.origin_server = config_.server_id;
+    txn.body = path;
+    cleanup_pending_.insert(path);
+    Propose(std::move(txn));
+  }
+}
+
+}  // namespace paddock::server

@@ -1,0 +1,154 @@
+// Server: the composition root. Owns the event loop, the listening socket, the connections, the
+// state machine, the watch tables, session liveness and the replicated log.
+//
+// One libuv loop thread does everything (design brief, "Threading"): no locks around state, a
+// deterministic order. Writes become txns, batched per loop turn into one log entry; committed
+// entries are applied in order, and the server that holds a request's connection sends its reply.
+// Only this server decides session expiry (standalone or leader) and proposes it as a txn.
+//
+// Start-up: open the log; once this member leads and a barrier has committed (everything in the
+// log is applied), re-arm every session with a full timeout and start listening.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "consensus/replicated_log.h"
+#include "server/config.h"
+#include "server/connection.h"
+#include "session/expiry_queue.h"
+#include "statemachine/state_machine.h"
+#include "watch/watch_manager.h"
+
+namespace paddock::server {
+
+// Server-wide counters for srvr/stat/mntr.
+struct ServerStats {
+  int64_t packets_received = 0;
+  int64_t packets_sent = 0;
+  int64_t latency_min_ms = -1;
+  int64_t latency_max_ms = 0;
+  int64_t latency_total_ms = 0;
+  int64_t latency_count = 0;
+  int64_t sessions_created = 0;
+  int64_t sessions_closed = 0;
+  int64_t sessions_expired = 0;
+  int64_t start_wall_ms = 0;
+};
+
+class Server {
+ public:
+  Server(Config config, const Clock* clock);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Opens the log and runs the loop until Stop(). Returns an error if start-up fails.
+  Status Run();
+  // Asks the loop to shut down gracefully (thread-safe: only signals the loop).
+  void RequestStop();
+
+  // Called by connections.
+  void OnConnectionData(Connection& c);
+  void OnConnectionClosing(Connection& c);
+  void OnConnectionFreed(int64_t id);
+
+  // For four-letter words.
+  const Config& config() const { return config_; }
+  const statemachine::StateMachine& state() const { return sm_; }
+  const watch::WatchManager& watches() const { return watches_; }
+  const session::ExpiryQueue& liveness() const { return liveness_; }
+  const ServerStats& stats() const { return stats_; }
+  ServerStats& mutable_stats() { return stats_; }
+  const std::unordered_map<int64_t, std::unique_ptr<Connection>>& connections() const {
+    return connections_;
+  }
+  size_t OutstandingRequests() const;
+  bool serving() const { return serving_; }
+  const Clock& clock() const { return *clock_; }
+
+ private:
+  // Start-up and shutdown.
+  Status Listen();
+  void BecomeServing();
+  void CheckLeadership();
+  void Shutdown();
+  static void OnNewConnection(uv_stream_t* server, int status);
+  static void OnCheck(uv_check_t* h);
+  static void OnSignal(uv_signal_t* h, int signum);
+  static void OnExpiryTimer(uv_timer_t* t);
+  static void OnCleanerTimer(uv_timer_t* t);
+
+  // Requests (requests.cc).
+  void HandleHandshake(Connection& c, std::string_view payload);
+  void HandleReattach(Connection& c, const proto::ConnectRequest& req, int32_t timeout_ms);
+  void SendConnectResponse(Connection& c, bool valid, int64_t session_id, int32_t timeout_ms,
+                           const std::string& passwd);
+  void HandleRequest(Connection& c, std::string_view payload);
+  void HandleAuth(Connection& c, std::string_view body);
+  void Enqueue(Connection& c, PendingRequest p);
+  void ProposeWrite(Connection& c, PendingRequest& p, statemachine::TxnKind kind);
+  void Drain(Connection& c);
+  void ExecuteAtHead(Connection& c, PendingRequest& p);
+  void ExecuteLocal(Connection& c, PendingRequest& p, proto::ReplyHeader* h, std::string* body);
+  void SetWatchesAtHead(Connection& c, std::string_view body, bool v2, proto::ReplyHeader* h);
+  void SendNotification(Connection& c, proto::EventType type, const std::string& path);
+  void FinishReply(Connection& c, PendingRequest& p, const proto::ReplyHeader& h,
+                   const std::string& body);
+
+  // Log and apply (apply.cc).
+  void Propose(statemachine::Txn txn);
+  void FlushProposals();
+  void ApplyEntry(std::string_view entry);
+  void HandleTxnResult(const statemachine::Txn& txn, statemachine::TxnResult& r);
+  void OnSessionCreated(const statemachine::Txn& txn, const statemachine::TxnResult& r);
+  void OnSessionClosed(const statemachine::Txn& txn, const statemachine::TxnResult& r);
+  void CompleteWrite(const statemachine::Txn& txn, const statemachine::TxnResult& r);
+  void FailBatch(const std::vector<std::pair<int64_t, int64_t>>& origins, const Status& s);
+
+  // Sessions.
+  void TouchSession(int64_t session_id);
+  void ArmExpiryTimer();
+  void ExpireDueSessions();
+  void RunCleaner();
+
+  Config config_;
+  const Clock* clock_;
+  uv_loop_t loop_{};
+  uv_tcp_t listener_{};
+  uv_check_t check_{};
+  uv_signal_t sigint_{};
+  uv_signal_t sigterm_{};
+  uv_timer_t expiry_timer_{};
+  uv_timer_t cleaner_timer_{};
+  uv_async_t stop_async_{};
+  bool listening_ = false;
+  bool serving_ = false;
+  bool barrier_pending_ = false;
+  bool stopping_ = false;
+
+  statemachine::StateMachine sm_;
+  watch::WatchManager watches_;
+  session::ExpiryQueue liveness_;
+  std::unique_ptr<consensus::ReplicatedLog> log_;
+
+  std::unordered_map<int64_t, std::unique_ptr<Connection>> connections_;
+  int64_t next_connection_id_ = 1;
+  std::unordered_map<int64_t, int64_t> session_connections_;  // session id -> connection id
+  std::set<int64_t> closing_sessions_;                        // expiry proposed
+  std::unordered_map<int64_t, int64_t> waiting_;              // origin seq -> connection id
+  int64_t next_seq_ = 1;
+  std::vector<statemachine::Txn> batch_;
+  std::set<std::string> cleanup_pending_;
+  ServerStats stats_;
+};
+
+}  // namespace paddock::server
