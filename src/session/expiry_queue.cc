@@ -19,8 +19,16 @@ void ExpiryQueue::Add(int64_t id, int32_t timeout_ms, int64_t now_ms) {
 bool ExpiryQueue::Touch(int64_t id, int64_t now_ms) {
   auto it = entries_.find(id);
   if (it == entries_.end()) return false;
-  // Deadlines only move forward, so the indexed deadline stays a lower bound.
-  it->second.deadline_ms = std::max(it->second.deadline_ms, now_ms + it->second.timeout_ms);
+  Entry& e = it->second;
+  e.deadline_ms = now_ms + e.timeout_ms;
+  // The index entry must stay a lower bound of the real deadline. A later deadline is re-filed
+  // lazily by PollExpired; an earlier one (a shorter timeout set by a reattach) is re-filed now.
+  if (e.deadline_ms < e.indexed_ms) {
+    index_.erase({e.indexed_ms, id});
+    e.indexed_ms = e.deadline_ms;
+    index_.emplace(e.indexed_ms, id);
+  }
+  PADDOCK_DASSERT(e.indexed_ms <= e.deadline_ms);
   return true;
 }
 

@@ -3,8 +3,8 @@
 What it proves: the official C client library (libzookeeper_mt 3.8.0), which parses the wire
 protocol independently of the Java and Python clients, works against the selected server:
 multi-host connect strings with a dead host, chroot, create/create2/get/set/ls/ls2/sync/
-delete with their error codes, sequential and ephemeral nodes, watches, session resumption
-from a saved client id, reconnect with re-registered watches (the C client's SetWatches uses
+delete with their error codes, sequential nodes, watches, ephemerals held by a crashed
+client until expiry, reconnect with re-registered watches (the C client's SetWatches uses
 the special xid -8), and session expiry detection (the C client needs session id 0 in the
 ConnectResponse to notice it).
 
@@ -68,14 +68,15 @@ class CliMt:
         self.proc.stdin.write(line.encode() + b"\n")
         self.proc.stdin.flush()
 
-    def expect(self, pattern, timeout=WAIT_S):
-        """Returns (match, index of the line); raises AssertionError after `timeout`."""
+    def expect(self, pattern, timeout=WAIT_S, after=-1):
+        """Returns (match, index of the line); only lines after index `after` are searched.
+        Raises AssertionError after `timeout`."""
         regex = re.compile(pattern)
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
                 for i, line in enumerate(self.lines):
-                    if line is not None and i not in self.consumed:
+                    if line is not None and i > after and i not in self.consumed:
                         m = regex.search(line)
                         if m:
                             self.consumed.add(i)
@@ -128,7 +129,7 @@ class CliMt:
         """`ls <path>` (also sets a child watch); returns (rc, sorted children)."""
         self.send(f"ls {path}")
         m, i = self.expect(rf"^{re.escape(path)}: rc = (-?\d+)$")
-        self.expect(r"^time = \d+ msec$")  # printed after the children
+        self.expect(r"^time = \d+ msec$", after=i)  # printed after the children
         with self.cond:
             children = []
             for line in self.lines[i + 1:]:
@@ -233,7 +234,7 @@ class CClientTest(unittest.TestCase):
         self.assertEqual(cli.create(r, r), (0, r))
         self.assertEqual(cli.create(r, r), (-110, None))
         self.assertEqual(cli.create(f"{r}/nope/x", f"{r}/nope/x"), (-101, None))
-        self.assertEqual(cli.create(f"+s {r}/s-", f"{r}/s-"), (0, f"{r}/s-0000000001"))
+        self.assertEqual(cli.create(f"+s {r}/s-", f"{r}/s-"), (0, f"{r}/s-0000000000"))
         self.assertEqual(cli.get(r), (0, "new"))
         self.assertEqual(cli.simple(f"set {r} hello", rf"^{r}: rc = (-?\d+) Stat:$"), 0)
         self.assertEqual(cli.get(r), (0, "hello"))
@@ -241,13 +242,13 @@ class CClientTest(unittest.TestCase):
         cli.expect(rf"^\[{r}/two\]: rc = 0$")
         m, _ = cli.expect(r"^\tversion=(\w+)\taversion=(\w+)$")
         self.assertEqual(m.groups(), ("0", "0"))
-        self.assertEqual(cli.ls(r), (0, ["s-0000000001", "two"]))
+        self.assertEqual(cli.ls(r), (0, ["s-0000000000", "two"]))
         self.assertEqual(cli.simple(f"delete {r}", rf"^{r}: rc = (-?\d+)$"), -111)
         self.assertEqual(cli.simple(f"sync {r}", rf"^\[{r}\]: rc = (-?\d+)$"), 0)
         self.assertEqual(cli.simple(f"exists {r}/missing", rf"^Error (-?\d+) for {r}/missing$"),
                          -101)
         self.assertEqual(cli.get(f"{r}/missing"), (-101, None))
-        for child in ("two", "s-0000000001"):
+        for child in ("two", "s-0000000000"):
             self.assertEqual(cli.simple(f"delete {r}/{child}", rf"^{r}/{child}: rc = (-?\d+)$"),
                              0)
         self.assertEqual(self.raw.get_children(r).value, [])
@@ -263,21 +264,22 @@ class CClientTest(unittest.TestCase):
         self.raw.set_data(self.root + "/x", b"changed")
         cli.expect(r"^Watcher CHANGED_EVENT state = CONNECTED_STATE for path /x$")
 
-    def test_ephemeral_survives_client_crash_and_session_resume(self):
-        myid = self.myid_path()
-        first = self.cli(myid_file=myid)
-        self.assertEqual(first.create(f"+e {self.root}", self.root), (0, self.root))
-        self.assertEqual(first.create(f"+e {self.root}/kid", f"{self.root}/kid"), (-108, None))
-        sid = read_myid(myid)
-        self.assertEqual(self.raw.exists(self.root).value.ephemeralOwner, sid)
-        first.kill9()  # no closeSession: the session lives on
-
-        second = self.cli(myid_file=myid)
-        self.assertEqual(read_myid(myid), sid)
-        self.assertFalse(second.saw("Got a new session id"), second.output())
-        self.assertEqual(self.raw.exists(self.root).value.ephemeralOwner, sid)
-        self.assertEqual(second.quit(), 0)  # closes the session: the ephemeral goes
+    def test_ephemeral_outlives_a_crashed_client_until_expiry(self):
+        crashed = self.cli()
+        self.assertEqual(crashed.create(f"+e {self.root}", self.root), (0, self.root))
+        self.assertEqual(crashed.create(f"+e {self.root}/kid", f"{self.root}/kid"), (-108, None))
+        owner = self.raw.exists(self.root).value.ephemeralOwner
+        self.assertNotEqual(owner, 0)
+        crashed.kill9()  # no closeSession: the session lives on until it expires
+        killed_at = time.monotonic()
+        self.assertEqual(self.raw.exists(self.root).value.ephemeralOwner, owner)
         self.wait_raw_err(self.root, -101)
+        self.assertGreater(time.monotonic() - killed_at, 2.0, "deleted before session expiry")
+
+        polite = self.cli()
+        self.assertEqual(polite.create(f"+e {self.root}", self.root), (0, self.root))
+        self.assertEqual(polite.quit(), 0)  # closeSession deletes the ephemeral at once
+        self.assertEqual(self.raw.exists(self.root).err, -101)
 
     def test_watches_survive_reconnect(self):
         proxy = self.proxy()
@@ -298,6 +300,7 @@ class CClientTest(unittest.TestCase):
         cli.expect(CONNECTED)
         cli.expect(rf"^Watcher CHANGED_EVENT state = CONNECTED_STATE for path {self.root}$")
         self.assertEqual(read_myid(myid), sid)
+        self.assertEqual(cli.output().count("Got a new session id"), 1, "session changed")
 
         self.raw.create(self.root + "/kid")           # child watch re-registered by SetWatches
         cli.expect(rf"^Watcher CHILD_EVENT state = CONNECTED_STATE for path {self.root}$")
@@ -317,6 +320,7 @@ class CClientTest(unittest.TestCase):
         proxy.forward()
         cli.expect(r"^Session expired\. Shutting down\.\.\.$")
         cli.expect(r"^Watcher SESSION_EVENT state = EXPIRED_SESSION_STATE$")
+        cli.proc.stdin.close()  # cli_mt only notices its shutdown flag after reading EOF
         self.assertEqual(cli.wait_exit(), 0)
 
 
