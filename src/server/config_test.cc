@@ -1,1 +1,71 @@
+// Proves zoo.cfg parsing: ZooKeeper's keys and defaults, the three separators and comments,
+// unknown keys collected rather than fatal, and a malformed value refused with the key named.
+#include "server/config.h"
+
 #include <gtest/gtest.h>
+
+namespace paddock::server {
+namespace {
+
+TEST(Config, DefaultsMatchAStandaloneZooKeeper) {
+  Result<Config> c = ParseConfig("", nullptr);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->client_port, 2181);
+  EXPECT_EQ(c->data_dir, "./data");
+  EXPECT_EQ(c->SessionTimeoutMinMs(), 4000);
+  EXPECT_EQ(c->SessionTimeoutMaxMs(), 40000);
+  EXPECT_EQ(c->jute_max_buffer, 0xfffff);
+  EXPECT_EQ(c->four_letter_words, std::set<std::string>{"srvr"});
+}
+
+TEST(Config, ReadsZooCfgKeysWithAnySeparatorAndComments) {
+  std::vector<std::string> unknown;
+  Result<Config> c = ParseConfig(
+      "# comment\n! also a comment\ntickTime = 500\ndataDir:/tmp/x\nclientPort 2191\n"
+      "4lw.commands.whitelist=ruok, stat\nautopurge.snapRetainCount=3\n",
+      &unknown);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->tick_ms, 500);
+  EXPECT_EQ(c->data_dir, "/tmp/x");
+  EXPECT_EQ(c->client_port, 2191);
+  EXPECT_EQ(c->SessionTimeoutMinMs(), 1000);
+  EXPECT_EQ(c->four_letter_words, (std::set<std::string>{"ruok", "stat"}));
+  EXPECT_EQ(unknown, std::vector<std::string>{"autopurge.snapRetainCount"});
+}
+
+TEST(Config, StarWhitelistsEveryFourLetterWord) {
+  Result<Config> c = ParseConfig("4lw.commands.whitelist=*\n", nullptr);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->four_letter_words.count("mntr"), 1u);
+  EXPECT_EQ(c->four_letter_words.count("wchp"), 1u);
+}
+
+TEST(Config, MalformedValueNamesTheKey) {
+  Result<Config> c = ParseConfig("clientPort=12ab\n", nullptr);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("clientPort"), std::string::npos);
+  c = ParseConfig("clientPort=70000\n", nullptr);
+  ASSERT_FALSE(c.ok());
+  c = ParseConfig("extendedTypesEnabled=maybe\n", nullptr);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("extendedTypesEnabled"), std::string::npos);
+}
+
+TEST(Config, MinSessionTimeoutAboveMaxIsRefused) {
+  Result<Config> c = ParseConfig("minSessionTimeout=5000\nmaxSessionTimeout=4000\n", nullptr);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("minSessionTimeout"), std::string::npos);
+}
+
+TEST(Config, DuplicateServerLineIsRefused) {
+  Result<Config> c = ParseConfig("server.1=a:1:2\nserver.1=b:1:2\n", nullptr);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("server.1"), std::string::npos);
+}
+
+TEST(Config, LineWithoutSeparatorIsRefused) {
+  EXPECT_FALSE(ParseConfig("justakey\n", nullptr).ok());
+}
+
+}  // namespace
+}  // namespace paddock::server

@@ -122,22 +122,25 @@ ReadResult GetEphemerals(const ReadContext& ctx, const proto::PathRequest& req) 
   return r;
 }
 
+// multiRead (ZooKeeper 3.8): each op answers independently; the ops' watch flags are dropped
+// when the request is decoded, so a multiRead never sets a watch; any op other than getData and
+// getChildren fails the whole request with MARSHALLINGERROR.
 ReadResult MultiRead(const ReadContext& ctx, const proto::MultiRequest& req) {
   ReadResult r;
+  for (const proto::MultiOp& op : req.ops) {
+    if (op.type != Op::kGetData && op.type != Op::kGetChildren) {
+      r.err = Err::kMarshallingError;
+      return r;
+    }
+  }
   proto::MultiResponse resp;
   for (const proto::MultiOp& op : req.ops) {
     proto::MultiResult res;
-    const auto* body = std::get_if<proto::PathWatchRequest>(&op.body);
-    ReadResult one;
-    if (body == nullptr) {
-      one.err = Err::kMarshallingError;
-    } else if (op.type == Op::kGetData) {
-      one = GetData(ctx, *body, &res);
-    } else {
-      one = GetChildren(ctx, op.type, *body, &res);
-    }
+    proto::PathWatchRequest body = std::get<proto::PathWatchRequest>(op.body);
+    body.watch = false;
+    ReadResult one = op.type == Op::kGetData ? GetData(ctx, body, &res)
+                                             : GetChildren(ctx, op.type, body, &res);
     if (one.err != Err::kOk) res = proto::MultiResult{Op::kError, one.err, {}, {}, {}, {}};
-    for (auto& w : one.watches) r.watches.push_back(std::move(w));
     resp.results.push_back(std::move(res));
   }
   r.body = proto::EncodeToString(resp);
