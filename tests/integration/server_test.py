@@ -255,6 +255,33 @@ class RestartTest(PaddockTestCase):
         self.assertEqual(missing, [])
 
 
+class SnapshotTest(PaddockTestCase):
+    extra_cfg = {"tickTime": 500, "paddock.snapshotThreshold": 64, "paddock.snapshotTrailing": 16}
+
+    def test_snapshots_bound_the_log_and_a_restart_restores_tree_and_sessions(self):
+        c = connect(self.server)
+        c.create("/snap")
+        # One request at a time: each write is its own log entry, so the log passes the
+        # snapshot threshold several times over.
+        for i in range(300):
+            self.assertEqual(c.create("/snap/n%d" % i, b"%d" % i).err, 0)
+        c.create("/snap-eph", flags=jute.FLAG_EPHEMERAL)
+        sid, pw, zxid = c.session.session_id, c.session.passwd, c.last_zxid
+        c.close()
+        raft_dir = Path(self.tmp.name) / "data" / "raft"
+        snapshots = [p for p in os.listdir(raft_dir) if p.startswith("snapshot-")]
+        self.assertTrue(snapshots, os.listdir(raft_dir))
+        self.server.kill9()
+        self.server.restart()
+        back = self.conn(session_id=sid, passwd=pw, last_zxid=zxid)
+        self.assertEqual(back.session.session_id, sid)
+        r = back.call(OP["getAllChildrenNumber"], jute.path_request("/snap"))
+        self.assertEqual(r.value, 300)
+        self.assertEqual(back.call(OP["getData"], jute.path_watch_request("/snap/n299")).value[0],
+                         b"299")
+        self.assertEqual(back.call(OP["exists"], jute.path_watch_request("/snap-eph")).err, 0)
+
+
 class ConfigTest(unittest.TestCase):
     def run_server(self, cfg_text):
         with tempfile.TemporaryDirectory() as d:
