@@ -5,8 +5,10 @@
 // deadline. An ordered index of (deadline, id) is corrected lazily: when an index entry comes due
 // and the session was touched since, it is re-filed under its real deadline. So the index never
 // holds a deadline later than the real one, and the earliest index entry is a safe time to wake.
+// The one exception to laziness: a touch that moves a deadline earlier (after SetTimeout lowered
+// the timeout) re-files at once, to keep that promise.
 //
-//   touch:  entries_[id].deadline = now + timeout                 O(1)
+//   touch:  entries_[id].deadline = now + timeout                 O(1), O(log n) if earlier
 //   poll:   while index.front().deadline <= now:
 //             real = entries_[id].deadline
 //             real <= now ? expire(id) : re-file at real           O(log n) per due entry

@@ -1,6 +1,5 @@
 #include "statemachine/acl.h"
 
-#include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -10,19 +9,34 @@
 namespace paddock::statemachine {
 namespace {
 
-// Parses "a.b.c.d" or "a.b.c.d/bits" into an address and a prefix length.
+// Java's Integer.parseInt on ASCII text: an optional sign, then one or more decimal digits.
+bool ParseJavaInt(std::string_view text, int* v) {
+  bool plus = !text.empty() && text[0] == '+';
+  if (plus) text.remove_prefix(1);
+  if (text.empty() || (plus && text[0] == '-')) return false;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), *v);
+  return ec == std::errc() && p == text.data() + text.size();
+}
+
+// Parses "a.b.c.d" or "a.b.c.d/bits" into an address and a prefix length, with the rules of
+// ZooKeeper's IPAuthenticationProvider: exactly four dot-separated parts, each parsed like Java's
+// Integer.parseInt (so "010" is 10) and within 0-255; bits within 0-32. IPv4 only.
 bool ParseIpv4(std::string_view text, uint32_t* addr, int* bits) {
   *bits = 32;
   size_t slash = text.find('/');
   if (slash != std::string_view::npos) {
-    std::string_view b = text.substr(slash + 1);
-    auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), *bits);
-    if (ec != std::errc() || p != b.data() + b.size() || *bits < 0 || *bits > 32) return false;
+    if (!ParseJavaInt(text.substr(slash + 1), bits) || *bits < 0 || *bits > 32) return false;
     text = text.substr(0, slash);
   }
-  in_addr a{};
-  if (inet_pton(AF_INET, std::string(text).c_str(), &a) != 1) return false;
-  *addr = ntohl(a.s_addr);
+  *addr = 0;
+  for (int part = 0; part < 4; part++) {
+    size_t dot = text.find('.');
+    if ((dot == std::string_view::npos) != (part == 3)) return false;
+    int v = 0;
+    if (!ParseJavaInt(text.substr(0, dot), &v) || v < 0 || v > 255) return false;
+    *addr = (*addr << 8) | static_cast<uint32_t>(v);
+    text = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  }
   return true;
 }
 
@@ -46,7 +60,13 @@ bool IsValidId(std::string_view scheme, std::string_view id) {
     int bits = 0;
     return ParseIpv4(id, &a, &bits);
   }
-  if (scheme == "digest") return std::count(id.begin(), id.end(), ':') == 1;
+  if (scheme == "digest") {
+    // Java's id.split(":").length == 2: split on every ':' and drop trailing empty parts, so
+    // "user:" is invalid (one part) and "user:hash:" is valid (two parts).
+    size_t end = id.find_last_not_of(':');
+    if (end == std::string_view::npos) return false;
+    return std::count(id.begin(), id.begin() + static_cast<std::ptrdiff_t>(end) + 1, ':') == 1;
+  }
   return false;
 }
 

@@ -68,6 +68,15 @@ std::string SingleResponse(Op op, const proto::MultiResult& res) {
   }
 }
 
+// A multi (14) may hold only write ops. ZooKeeper decodes getData/getChildren ops in a multi
+// too, but then fails the whole request with MARSHALLINGERROR in its prep step.
+bool HasReadOp(const proto::MultiRequest& multi) {
+  for (const proto::MultiOp& op : multi.ops) {
+    if (op.type == Op::kGetData || op.type == Op::kGetChildren) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 TxnResult StateMachine::ApplySingle(const Txn& txn, TxnResult result) {
@@ -85,7 +94,7 @@ TxnResult StateMachine::ApplySingle(const Txn& txn, TxnResult result) {
 TxnResult StateMachine::ApplyMulti(const Txn& txn, TxnResult result) {
   proto::MultiRequest multi;
   proto::JuteReader reader(txn.body);
-  if (!multi.Decode(reader)) {
+  if (!multi.Decode(reader) || HasReadOp(multi)) {
     result.err = Err::kMarshallingError;
     return result;
   }

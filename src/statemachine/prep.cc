@@ -246,12 +246,16 @@ Err PrepMultiOp(const PrepContext& ctx, Overlay& view, const proto::MultiOp& op,
   switch (op.type) {
     case Op::kCreate:
     case Op::kCreate2:
-    case Op::kCreateContainer:
-      return PrepCreate(ctx, view, op.type,
-                                  AsCreateTtl(std::get<proto::CreateRequest>(op.body)), out);
+    case Op::kCreateContainer: {
+      // Inside a multi, ZooKeeper rebuilds each create from its flags (MultiOperationRecord,
+      // Op.Create.getOpcode): the container flag makes it a createContainer whatever its opcode.
+      const auto& req = std::get<proto::CreateRequest>(op.body);
+      bool container = req.flags == static_cast<int32_t>(proto::CreateMode::kContainer);
+      return PrepCreate(ctx, view, container ? Op::kCreateContainer : op.type, AsCreateTtl(req),
+                        out);
+    }
     case Op::kCreateTTL:
-      return PrepCreate(ctx, view, op.type, std::get<proto::CreateTTLRequest>(op.body),
-                                  out);
+      return PrepCreate(ctx, view, op.type, std::get<proto::CreateTTLRequest>(op.body), out);
     case Op::kDelete:
       return PrepDelete(ctx, view, std::get<proto::DeleteRequest>(op.body), out);
     case Op::kSetData:

@@ -1,5 +1,4 @@
 // Reads: answered from local state, never through the log (reference §5.4).
-#include <algorithm>
 
 #include "statemachine/state_machine.h"
 #include "tree/path.h"
@@ -105,15 +104,28 @@ ReadResult GetAllChildrenNumber(const ReadContext& ctx, const proto::PathRequest
   const tree::Node* node = nullptr;
   r.err = Lookup(ctx, req.path, proto::perms::kRead, &node);
   if (r.err != Err::kOk) return r;
-  r.body = proto::EncodeToString(proto::IntResponse{ctx.tree.DescendantCount(req.path)});
+  // ZooKeeper counts the keys of its node map that start with path + "/". For "" (an alias of
+  // the root there) that is every node, the root included.
+  int32_t count = ctx.tree.DescendantCount(req.path) + (req.path.empty() ? 1 : 0);
+  r.body = proto::EncodeToString(proto::IntResponse{count});
   return r;
+}
+
+// Java's String.trim(): strips every character up to and including ' ' from both ends.
+std::string_view JavaTrim(std::string_view s) {
+  auto is_space = [](char c) { return static_cast<unsigned char>(c) <= ' '; };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
 }
 
 ReadResult GetEphemerals(const ReadContext& ctx, const proto::PathRequest& req) {
   ReadResult r;
   std::vector<std::string> all = ctx.tree.EphemeralsOf(ctx.session_id);
-  bool everything = req.path.empty() || req.path == "/" ||
-                    std::all_of(req.path.begin(), req.path.end(), [](char c) { return c == ' '; });
+  // As ZooKeeper: a prefix that trims to nothing or to "/" selects all; any other prefix is
+  // matched untrimmed, as a plain string prefix of the full path.
+  std::string_view trimmed = JavaTrim(req.path);
+  bool everything = trimmed.empty() || trimmed == "/";
   proto::StringListResponse resp;
   for (auto& p : all) {
     if (everything || p.compare(0, req.path.size(), req.path) == 0) resp.items.push_back(p);

@@ -7,6 +7,7 @@
 
 #include "base/assert.h"
 #include "statemachine/state_machine.h"
+#include "tree/path.h"
 
 namespace paddock::statemachine {
 namespace {
@@ -109,9 +110,13 @@ Status StateMachine::Restore(std::string_view snapshot) {
     tree::Node node;
     if (!DecodeNode(r, &path, &node)) return Status::Error("snapshot: malformed node");
     if ((i == 0) != (path == "/")) return Status::Error("snapshot: root must come first");
-    if (i > 0 && restored.Find(std::string(path.substr(0, path.rfind('/') == 0
-                                                               ? 1
-                                                               : path.rfind('/')))) == nullptr) {
+    // A damaged snapshot must fail here, not trip an assertion inside the tree: every node the
+    // state machine can create has a valid path, appears once and follows its parent.
+    if (!tree::IsValidPath(path)) return Status::Error("snapshot: invalid path: " + path);
+    if (i > 0 && restored.Find(path) != nullptr) {
+      return Status::Error("snapshot: duplicate node: " + path);
+    }
+    if (i > 0 && restored.Find(tree::ParentOf(path)) == nullptr) {
       return Status::Error("snapshot: node before its parent: " + path);
     }
     restored.InsertForRestore(path, std::move(node));

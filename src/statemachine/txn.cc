@@ -3,7 +3,10 @@
 namespace paddock::statemachine {
 namespace {
 constexpr int32_t kBatchMagic = 0x50444b31;  // "PDK1"
-}
+// The fixed fields of an encoded txn: kind, session_id, xid, op, time_ms, origin_server,
+// origin_seq, and the counts of identities and body.
+constexpr size_t kTxnBytesMin = 1 + 8 + 4 + 4 + 8 + 4 + 8 + 4 + 4;
+}  // namespace
 
 void Txn::Encode(proto::JuteWriter& w) const {
   w.Byte(static_cast<uint8_t>(kind));
@@ -42,6 +45,10 @@ Result<std::vector<Txn>> DecodeBatch(std::string_view bytes) {
   int32_t n = 0;
   if (!r.Int(&magic) || magic != kBatchMagic || !r.Int(&n) || n < 0) {
     return Status::Error("log entry: bad batch header");
+  }
+  // A count the entry cannot hold is damage; it must not size an allocation.
+  if (static_cast<size_t>(n) > r.remaining() / kTxnBytesMin) {
+    return Status::Error("log entry: txn count exceeds the entry");
   }
   std::vector<Txn> txns(static_cast<size_t>(n));
   for (Txn& t : txns) {

@@ -45,8 +45,11 @@ class WatchManager {
   // The watchers to notify of an event, each once, in ascending id order.
   std::vector<WatcherId> Trigger(proto::EventType type, const std::string& path);
 
-  // Figures for wchs / wchc / wchp / mntr, over the data table as ZooKeeper reports them.
+  // Registrations in both tables: mntr's watch_count (ZooKeeper's DataTree.getWatchCount).
   size_t WatchCount() const;
+  // The rest cover the data table only, as ZooKeeper's wchs, wchc and wchp do. wchs's "Total
+  // watches" is therefore the data-table total (the sum of ByWatcher()'s set sizes), not
+  // WatchCount().
   size_t WatchedPathCount() const { return data_.paths.size(); }
   size_t WatcherCount() const;
   // watcher -> paths (data table), and path -> watchers (data table), sorted.
