@@ -105,7 +105,8 @@ Result<Config> ParseConfig(const std::string& text, std::vector<std::string>* un
       if (Status s = it->second(config, key, value); !s.ok()) return s;
     } else if (key.rfind("server.", 0) == 0) {
       int id = 0;
-      if (Status s = ParseInt(key, key.substr(7), 0, 255, &id); !s.ok()) return s;
+      // 255 would put 0xFF in the top byte of session ids: the TTL-node marker.
+      if (Status s = ParseInt(key, key.substr(7), 1, 254, &id); !s.ok()) return s;
       if (config.servers.count(id) != 0) return Status::Error("duplicate " + key);
       config.servers[id] = value;
     } else if (unknown != nullptr) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <dirent.h>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
@@ -53,7 +54,7 @@ double AvgLatency(int64_t total, int64_t count) {
   return count == 0 ? 0.0 : static_cast<double>(total) / static_cast<double>(count);
 }
 
-std::string ConnectionLine(const Server& s, const Connection& c, bool full) {
+std::string ConnectionLine(const Connection& c, bool full) {
   std::ostringstream o;
   o << " /" << c.remote_ip << ":" << c.remote_port << "[" << (c.closing() ? 0 : 1)
     << "](queued=" << c.pipeline.size() << ",recved=" << c.packets_received
@@ -64,10 +65,9 @@ std::string ConnectionLine(const Server& s, const Connection& c, bool full) {
       << ",lcxid=" << Hex(c.last_cxid) << ",lzxid=" << Hex(c.last_zxid)
       << ",lresp=" << c.last_response_wall_ms << ",llat=" << c.last_latency_ms
       << ",minlat=" << (c.latency_min_ms < 0 ? 0 : c.latency_min_ms)
-      << ",avglat=" << JavaDouble(AvgLatency(c.latency_total_ms, c.latency_count))
+      << ",avglat=" << (c.latency_count == 0 ? 0 : c.latency_total_ms / c.latency_count)
       << ",maxlat=" << c.latency_max_ms;
   }
-  (void)s;
   o << ")\n";
   return o.str();
 }
@@ -95,14 +95,14 @@ std::string Srvr(const Server& s) {
 
 std::string Stat(const Server& s) {
   std::string out = std::string("Zookeeper version: ") + VersionString() + "\nClients:\n";
-  for (const auto& [id, c] : s.connections()) out += ConnectionLine(s, *c, false);
+  for (const auto& [id, c] : s.connections()) out += ConnectionLine(*c, false);
   out += "\n";
   return out + ServerLines(s);
 }
 
 std::string Cons(const Server& s) {
   std::string out;
-  for (const auto& [id, c] : s.connections()) out += ConnectionLine(s, *c, true);
+  for (const auto& [id, c] : s.connections()) out += ConnectionLine(*c, true);
   return out + "\n";
 }
 
@@ -147,10 +147,13 @@ std::string Mntr(const Server& s) {
   return o.str();
 }
 
+// Like ZooKeeper, wchs/wchc/wchp report the data-watch table only.
 std::string Wchs(const Server& s) {
+  size_t total = 0;
+  for (const auto& [path, ws] : s.watches().ByPath()) total += ws.size();
   std::ostringstream o;
   o << s.watches().WatcherCount() << " connections watching " << s.watches().WatchedPathCount()
-    << " paths\nTotal watches:" << s.watches().WatchCount() << "\n";
+    << " paths\nTotal watches:" << total << "\n";
   return o.str();
 }
 
@@ -179,6 +182,16 @@ std::string Wchp(const Server& s) {
   return o.str();
 }
 
+// Java's Date.toString() in UTC: "Sun Nov 22 04:51:16 UTC 2026".
+std::string WhenString(int64_t wall_ms) {
+  std::time_t t = static_cast<std::time_t>(wall_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char when[64];
+  std::strftime(when, sizeof(when), "%a %b %d %H:%M:%S UTC %Y", &tm);
+  return when;
+}
+
 std::string Dump(const Server& s) {
   std::ostringstream o;
   auto by_deadline = s.liveness().ByDeadline();
@@ -189,10 +202,7 @@ std::string Dump(const Server& s) {
   o << "SessionTracker dump:\nSession Sets (" << buckets.size() << ")/(" << by_deadline.size()
     << "):\n";
   for (const auto& [deadline, ids] : buckets) {
-    std::time_t t = static_cast<std::time_t>((wall + deadline - mono) / 1000);
-    char when[64];
-    std::strftime(when, sizeof(when), "%a %b %d %H:%M:%S UTC %Y", std::gmtime(&t));
-    o << ids.size() << " expire at " << when << ":\n";
+    o << ids.size() << " expire at " << WhenString(wall + deadline - mono) << ":\n";
     for (auto id : ids) o << "\t" << Hex(id) << "\n";
   }
   const auto& eph = s.state().tree().ephemerals();
@@ -201,7 +211,15 @@ std::string Dump(const Server& s) {
     o << Hex(id) << ":\n";
     for (const auto& p : paths) o << "\t" << p << "\n";
   }
-  o << "Connections dump:\nConnections Sets (1)/(" << s.connections().size() << ")\n";
+  o << "Connections dump:\nConnections Sets (" << (s.connections().empty() ? 0 : 1) << ")/("
+    << s.connections().size() << "):\n";
+  if (!s.connections().empty()) {
+    o << s.connections().size() << " expire at " << WhenString(wall) << ":\n";
+    for (const auto& [id, c] : s.connections()) {
+      o << "\tip: /" << c->remote_ip << ":" << c->remote_port << " sessionId: "
+        << Hex(c->session_id) << "\n";
+    }
+  }
   return o.str();
 }
 
@@ -225,15 +243,24 @@ std::string Envi() {
   return o.str();
 }
 
+int64_t DirBytes(const std::string& dir) {
+  std::error_code ec;
+  int64_t total = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.is_regular_file(ec)) total += static_cast<int64_t>(e.file_size(ec));
+  }
+  return total;
+}
+
 std::string Conf(const Server& s) {
   const Config& c = s.config();
   std::ostringstream o;
   o << "clientPort=" << c.client_port << "\n";
   o << "secureClientPort=-1\n";
   o << "dataDir=" << c.data_dir << "\n";
-  o << "dataDirSize=0\n";
+  o << "dataDirSize=" << DirBytes(c.RaftDir()) << "\n";
   o << "dataLogDir=" << (c.data_log_dir.empty() ? c.data_dir : c.data_log_dir) << "\n";
-  o << "dataLogSize=0\n";
+  o << "dataLogSize=" << DirBytes(c.RaftDir()) << "\n";
   o << "tickTime=" << c.tick_ms << "\n";
   o << "maxClientCnxns=" << c.max_client_cnxns << "\n";
   o << "minSessionTimeout=" << c.SessionTimeoutMinMs() << "\n";

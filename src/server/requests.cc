@@ -138,6 +138,7 @@ void Server::HandleReattach(Connection& c, const proto::ConnectRequest& req, int
   c.state = Connection::State::kOpen;
   liveness_.SetTimeout(id, timeout_ms);
   TouchSession(id);
+  ArmExpiryTimer();  // a shorter timeout may have moved the deadline earlier
   SendConnectResponse(c, true, id, timeout_ms, session::SessionPassword(sm_.secret(), id));
 }
 
