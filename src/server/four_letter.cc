@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -211,11 +212,19 @@ std::string Dump(const Server& s) {
     o << Hex(id) << ":\n";
     for (const auto& p : paths) o << "\t" << p << "\n";
   }
-  o << "Connections dump:\nConnections Sets (" << (s.connections().empty() ? 0 : 1) << ")/("
+  // Connections grouped by when their idle timer would close them, as ZooKeeper prints them:
+  // the session timeout after the last activity, or 10 s for a connection without a session.
+  std::map<std::string, std::vector<const Connection*>> by_expiry;
+  for (const auto& [id, c] : s.connections()) {
+    int64_t last = std::max(c->established_wall_ms, c->last_response_wall_ms);
+    int64_t idle_ms = c->session_id != 0 ? c->timeout_ms : 10000;
+    by_expiry[WhenString(last + idle_ms)].push_back(c.get());
+  }
+  o << "Connections dump:\nConnections Sets (" << by_expiry.size() << ")/("
     << s.connections().size() << "):\n";
-  if (!s.connections().empty()) {
-    o << s.connections().size() << " expire at " << WhenString(wall) << ":\n";
-    for (const auto& [id, c] : s.connections()) {
+  for (const auto& [when, conns] : by_expiry) {
+    o << conns.size() << " expire at " << when << ":\n";
+    for (const Connection* c : conns) {
       o << "\tip: /" << c->remote_ip << ":" << c->remote_port << " sessionId: "
         << Hex(c->session_id) << "\n";
     }
