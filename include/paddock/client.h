@@ -84,6 +84,11 @@ class Client {
   // thread. Pending requests fail with kClosing. Idempotent; must not be called from a callback.
   virtual void Close() = 0;
 
+  // Adds a listener for session events (besides ClientOptions::listener); returns its id.
+  // Listeners run on the event thread and must not block.
+  virtual int AddListener(StateListener listener) = 0;
+  virtual void RemoveListener(int id) = 0;
+
   virtual SessionState state() const = 0;
   virtual int64_t session_id() const = 0;
   virtual std::string password() const = 0;

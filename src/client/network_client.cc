@@ -147,8 +147,26 @@ void NetworkClient::SetState(SessionState s) {
   Notify(e);
 }
 
+int NetworkClient::AddListener(StateListener listener) {
+  std::lock_guard<std::mutex> lock(info_mu_);
+  int id = next_listener_id_++;
+  listeners_[id] = std::move(listener);
+  return id;
+}
+
+void NetworkClient::RemoveListener(int id) {
+  std::lock_guard<std::mutex> lock(info_mu_);
+  listeners_.erase(id);
+}
+
 void NetworkClient::Notify(SessionEvent e) {
   if (options_.listener) options_.listener(e);
+  std::vector<StateListener> extra;
+  {
+    std::lock_guard<std::mutex> lock(info_mu_);
+    for (auto& [id, l] : listeners_) extra.push_back(l);
+  }
+  for (auto& l : extra) l(e);
 }
 
 void NetworkClient::OnTick(uv_timer_t* t) { static_cast<NetworkClient*>(t->data)->Tick(); }

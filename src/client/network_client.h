@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,6 +49,8 @@ class NetworkClient final : public Client {
   void Start() override;
   bool WaitConnected(std::chrono::milliseconds timeout) override;
   void Close() override;
+  int AddListener(StateListener listener) override;
+  void RemoveListener(int id) override;
   SessionState state() const override { return state_.load(); }
   int64_t session_id() const override;
   std::string password() const override;
@@ -139,6 +142,8 @@ class NetworkClient final : public Client {
   std::string password_;
   int32_t negotiated_ms_ = 0;
   std::string server_;
+  std::map<int, StateListener> listeners_;  // guarded by info_mu_
+  int next_listener_id_ = 1;
 
   // Event-thread state.
   Conn* conn_ = nullptr;
