@@ -110,7 +110,7 @@ Error Lock::EnsureNode() {
     if (created.error != Error::kConnectionLoss && created.error != Error::kNoNode) {
       return created.error;
     }
-    std::this_thread::sleep_for(milliseconds(50));
+    (void)client_.WaitConnected(milliseconds(1000));  // retry once a server is back
   }
   return Error::kConnectionLoss;
 }
@@ -131,7 +131,7 @@ Error Lock::AcquireKeepingPlace(milliseconds timeout) {
     auto kids = client_.GetChildren(dir_);
     if (!kids.ok()) {
       if (kids.error == Error::kSessionExpired || kids.error == Error::kClosing) return kids.error;
-      std::this_thread::sleep_for(milliseconds(50));
+      (void)client_.WaitConnected(milliseconds(1000));  // retry once a server is back
       continue;
     }
     std::vector<std::string> queue = kids.value.children;
