@@ -179,6 +179,8 @@ LeaderElection::LeaderElection(Client& client, std::string dir, std::string id,
                                RecipeListener listener)
     : lock_(client, std::move(dir),
             [this](RecipeEvent e) {
+              // Set before the user hears of it, so is_leader() agrees with the event.
+              if (e == RecipeEvent::kAcquired) leader_ = true;
               if (e == RecipeEvent::kLost || e == RecipeEvent::kReleased) leader_ = false;
               if (listener_) listener_(e);
             }),

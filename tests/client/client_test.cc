@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "paddock/client.h"
+#include "paddock/recipes.h"
 #include "testing/test_server.h"
 
 namespace paddock {
@@ -375,6 +376,71 @@ TEST_P(ClientTest, CloseEndsTheSessionAndDeletesEphemerals) {
   ASSERT_TRUE(ev.WaitCount(1));
   EXPECT_EQ(ev.Get()[0].type, EventType::kNodeDeleted);
   EXPECT_EQ(a->Exists("/").error, Error::kClosing);
+}
+
+TEST_P(ClientTest, HostNamesAreResolvedAtEachAttempt) {
+  auto c = Connect("localhost:" + std::to_string(server().port()));
+  EXPECT_TRUE(c->WaitConnected(milliseconds(10000)));
+}
+
+TEST_P(ClientTest, LeaderElectionHandsOverWhenTheLeaderStops) {
+  auto a = ConnectOk(server().connect_string());
+  auto b = ConnectOk(server().connect_string());
+  std::string r = Root();
+  std::promise<void> a_elected, b_elected;
+  LeaderElection ea(*a, r, "a", [&](RecipeEvent e) {
+    if (e == RecipeEvent::kAcquired) a_elected.set_value();
+  });
+  ea.Start();
+  ASSERT_EQ(a_elected.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  LeaderElection eb(*b, r, "b", [&](RecipeEvent e) {
+    if (e == RecipeEvent::kAcquired) b_elected.set_value();
+  });
+  eb.Start();
+  auto b_future = b_elected.get_future();
+  EXPECT_EQ(b_future.wait_for(milliseconds(500)), std::future_status::timeout);
+  EXPECT_TRUE(ea.is_leader());
+  EXPECT_FALSE(eb.is_leader());
+  ea.Stop();
+  ASSERT_EQ(b_future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(eb.is_leader());
+}
+
+TEST_P(ClientTest, ServiceRegistrationComesBackAfterANewSession) {
+  testing::TcpProxy proxy(server().port());
+  ClientOptions o;
+  o.connect_string = "127.0.0.1:" + std::to_string(proxy.port());
+  o.session_timeout = milliseconds(1000);
+  o.renew_session_on_expiry = true;
+  auto c = NewClient(o);
+  c->Start();
+  ASSERT_TRUE(c->WaitConnected(milliseconds(10000)));
+  auto w = ConnectOk(server().connect_string());
+  std::string r = Root();
+  std::mutex mu;
+  std::vector<RecipeEvent> seen;
+  ServiceRegistration reg(*c, r + "/services/api", "host:1", [&](RecipeEvent e) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.push_back(e);
+  });
+  ASSERT_EQ(reg.Start(), Error::kOk);
+  int64_t first = c->session_id();
+  Events ev;
+  ASSERT_TRUE(w->Exists(r + "/services/api", ev.Fn()).ok());
+  proxy.Blackhole();
+  ASSERT_TRUE(ev.WaitCount(1));  // expired: the ephemeral is gone
+  proxy.Restore();
+  for (int i = 0; i < 200 && !(reg.registered() && c->session_id() != first); i++) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_NE(c->session_id(), first);
+  auto st = w->Exists(r + "/services/api");
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st.value.ephemeral_owner, c->session_id());
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen.front(), RecipeEvent::kAcquired);
+  EXPECT_EQ(seen.back(), RecipeEvent::kAcquired);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothServers, ClientTest,
