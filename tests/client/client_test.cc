@@ -321,6 +321,21 @@ TEST_P(ClientTest, CutConnectionKeepsTheSessionAndFiresMissedWatches) {
   std::printf("[%s] cut: %s\n", testing::ServerKindName(GetParam()), rec.Sequence().c_str());
 }
 
+TEST_P(ClientTest, ClosedConnectionReconnectsAtOnceWithTheSameSession) {
+  testing::TcpProxy proxy(server().port());
+  Recorder rec;
+  auto c = ConnectOk("127.0.0.1:" + std::to_string(proxy.port()), &rec, 4000);
+  std::string r = Root();
+  ASSERT_TRUE(c->Create(r, "", CreateMode::kEphemeral).ok());
+  int64_t sid = c->session_id();
+  proxy.Cut();
+  ASSERT_TRUE(rec.WaitState(SessionState::kConnecting, milliseconds(5000)));
+  ASSERT_TRUE(c->WaitConnected(milliseconds(5000)));
+  EXPECT_EQ(c->session_id(), sid);
+  EXPECT_TRUE(c->Exists(r).ok());
+  std::printf("[%s] closed: %s\n", testing::ServerKindName(GetParam()), rec.Sequence().c_str());
+}
+
 TEST_P(ClientTest, ClientHeldOffPastItsTimeoutIsExpired) {
   testing::TcpProxy proxy(server().port());
   Recorder rec;
