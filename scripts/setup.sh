@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build clang libclang-rt-14-dev pkg-config
   # libraries (see README, "Dependencies")
   libraft-dev libuv1-dev liblz4-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev
+  # paddock-cli: line editing and history in the interactive shell
+  libedit-dev
   # tests
   libgtest-dev libgmock-dev
   # compatibility tests: real clients and the real server
