@@ -413,6 +413,14 @@ TEST_P(ClientTest, HostNamesAreResolvedAtEachAttempt) {
   EXPECT_TRUE(c->WaitConnected(milliseconds(10000)));
 }
 
+TEST_P(ClientTest, Ipv6LiteralsInBracketsConnect) {
+  auto dual = TestServer::Start(GetParam(), {{"clientPortAddress", "::"}});
+  auto c = Connect("[::1]:" + std::to_string(dual->port()));
+  EXPECT_TRUE(c->WaitConnected(milliseconds(10000)));
+  EXPECT_EQ(c->server(), "[::1]:" + std::to_string(dual->port()));
+  EXPECT_TRUE(c->Create("/v6", "").ok());
+}
+
 TEST_P(ClientTest, LeaderElectionHandsOverWhenTheLeaderStops) {
   auto a = ConnectOk(server().connect_string());
   auto b = ConnectOk(server().connect_string());
