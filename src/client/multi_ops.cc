@@ -1,4 +1,5 @@
 // multi (atomic writes) and multiRead (independent reads).
+#include "client/convert.h"
 #include "client/network_client.h"
 #include "proto/records.h"
 
@@ -6,17 +7,6 @@ namespace paddock::client {
 namespace {
 
 using proto::Op;
-
-proto::AclList ToProto(const AclList& acl) {
-  proto::AclList out;
-  for (const auto& a : acl) out.push_back({a.perms, {a.scheme, a.id}});
-  return out;
-}
-
-Stat ToStat(const proto::Stat& s) {
-  return Stat{s.czxid,   s.mzxid,    s.ctime,    s.mtime,           s.version,    s.cversion,
-              s.aversion, s.ephemeral_owner, s.data_length, s.num_children, s.pzxid};
-}
 
 proto::MultiOp ToProtoOp(const paddock::Op& op, const std::string& path) {
   using T = paddock::Op::Type;
@@ -46,6 +36,25 @@ proto::MultiOp ToProtoOp(const paddock::Op& op, const std::string& path) {
   return {};
 }
 
+// Decodes a multi or multiRead reply into per-op results (paths relative to the chroot).
+Reply<std::vector<OpResult>> DecodeResults(Error e, std::string_view body,
+                                           const std::string& chroot) {
+  Reply<std::vector<OpResult>> r;
+  r.error = e;
+  proto::MultiResponse resp;
+  if (e == Error::kOk && !proto::DecodeFrom(body, &resp)) r.error = Error::kMarshallingError;
+  for (auto& res : resp.results) {
+    OpResult o;
+    o.error = res.type == Op::kError ? static_cast<Error>(res.err) : Error::kOk;
+    o.path = res.path.empty() ? "" : StripChroot(chroot, res.path);
+    o.stat = ToStat(res.stat);
+    o.data = std::move(res.data);
+    o.children = std::move(res.children);
+    r.value.push_back(std::move(o));
+  }
+  return r;
+}
+
 }  // namespace
 
 void NetworkClient::Multi(const std::vector<paddock::Op>& ops,
@@ -56,23 +65,10 @@ void NetworkClient::Multi(const std::vector<paddock::Op>& ops,
   req.op = static_cast<int32_t>(Op::kMulti);
   req.body = proto::EncodeToString(m);
   req.done = [this, cb = std::move(cb)](Error e, std::string_view body) {
-    Reply<std::vector<OpResult>> r;
-    r.error = e;
-    proto::MultiResponse resp;
-    if (e == Error::kOk && !proto::DecodeFrom(body, &resp)) r.error = Error::kMarshallingError;
-    for (auto& res : resp.results) {
-      OpResult o;
-      o.error = res.type == Op::kError ? static_cast<Error>(res.err) : Error::kOk;
-      o.path = res.path.empty() ? "" : Unroot(res.path);
-      o.stat = ToStat(res.stat);
-      o.data = std::move(res.data);
-      o.children = std::move(res.children);
-      // The reply of a multi is the first failure (ZooKeeper's clients do the same).
-      if (r.error == Error::kOk && o.error != Error::kOk &&
-          o.error != Error::kRuntimeInconsistency) {
-        r.error = o.error;
-      }
-      r.value.push_back(std::move(o));
+    Reply<std::vector<OpResult>> r = DecodeResults(e, body, cs_.chroot);
+    // The reply of a multi is its first failure (ZooKeeper's clients do the same).
+    for (const OpResult& o : r.value) {
+      if (r.error == Error::kOk && o.error != Error::kRuntimeInconsistency) r.error = o.error;
     }
     if (cb) cb(std::move(r));
   };
@@ -87,19 +83,7 @@ void NetworkClient::MultiRead(const std::vector<paddock::Op>& ops,
   req.op = static_cast<int32_t>(Op::kMultiRead);
   req.body = proto::EncodeToString(m);
   req.done = [this, cb = std::move(cb)](Error e, std::string_view body) {
-    Reply<std::vector<OpResult>> r;
-    r.error = e;
-    proto::MultiResponse resp;
-    if (e == Error::kOk && !proto::DecodeFrom(body, &resp)) r.error = Error::kMarshallingError;
-    for (auto& res : resp.results) {
-      OpResult o;
-      o.error = res.type == Op::kError ? static_cast<Error>(res.err) : Error::kOk;
-      o.stat = ToStat(res.stat);
-      o.data = std::move(res.data);
-      o.children = std::move(res.children);
-      r.value.push_back(std::move(o));
-    }
-    if (cb) cb(std::move(r));
+    if (cb) cb(DecodeResults(e, body, cs_.chroot));
   };
   Submit(std::move(req));
 }

@@ -1,4 +1,5 @@
 // Each operation of the protocol: the request record it sends and how its reply is decoded.
+#include "client/convert.h"
 #include "client/network_client.h"
 #include "proto/records.h"
 
@@ -6,24 +7,6 @@ namespace paddock::client {
 namespace {
 
 using proto::Op;
-
-Stat ToStat(const proto::Stat& s) {
-  return Stat{s.czxid,           s.mzxid,       s.ctime,        s.mtime,
-              s.version,         s.cversion,    s.aversion,     s.ephemeral_owner,
-              s.data_length,     s.num_children, s.pzxid};
-}
-
-proto::AclList ToProto(const AclList& acl) {
-  proto::AclList out;
-  for (const auto& a : acl) out.push_back({a.perms, {a.scheme, a.id}});
-  return out;
-}
-
-AclList FromProto(const proto::AclList& acl) {
-  AclList out;
-  for (const auto& a : acl) out.push_back({a.perms, a.id.scheme, a.id.id});
-  return out;
-}
 
 // Builds a request whose success body decodes into T with `decode`.
 template <typename T, typename Decode>
