@@ -10,10 +10,15 @@ packages=(
   libraft-dev libuv1-dev liblz4-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev
   # paddock-cli: line editing and history in the interactive shell
   libedit-dev
+  # admin endpoint: HTTP server and JSON
+  libcpp-httplib-dev nlohmann-json3-dev
   # tests
   libgtest-dev libgmock-dev
+  # the sessions page, rendered and captured by a real browser
+  chromium
   # compatibility tests: real clients and the real server
   python3 python3-kazoo libzookeeper-mt-dev zookeeper-bin zookeeper default-jre-headless
+  libservlet-api-java
   # helpers used by the test scripts
   procps netcat-openbsd
 )

@@ -39,6 +39,12 @@ struct BarrierRequest {
   std::function<void(Status)> done;
 };
 
+int64_t MicrosSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
 Status RaftError(const char* what, int rv) {
   return Status::Error(std::string(what) + ": " + raft_strerror(rv));
 }
@@ -142,7 +148,7 @@ Status LibraftLog::Bootstrap() {
 int LibraftLog::GuardedAppend(raft_io* io, raft_io_append* req, const raft_entry entries[],
                               unsigned n, raft_io_append_cb cb) noexcept {
   LibraftLog* self = Instances().at(io);
-  self->append_cbs_[req] = cb;
+  self->append_cbs_[req] = PendingAppend{cb, std::chrono::steady_clock::now()};
   int rv = self->append_(io, req, entries, n, GuardedAppendDone);
   if (rv != 0) {
     std::fprintf(stderr, "paddock: fatal: raft log append failed: %s\n", raft_strerror(rv));
@@ -159,7 +165,8 @@ void LibraftLog::GuardedAppendDone(raft_io_append* req, int status) noexcept {
   for (auto& [io, self] : Instances()) {
     auto it = self->append_cbs_.find(req);
     if (it == self->append_cbs_.end()) continue;
-    raft_io_append_cb cb = it->second;
+    raft_io_append_cb cb = it->second.cb;
+    self->fsync_.Record(MicrosSince(it->second.start));
     self->append_cbs_.erase(it);
     cb(req, status);
     return;
@@ -179,7 +186,11 @@ int LibraftLog::FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** result) n
 
 int LibraftLog::FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept {
   auto* self = static_cast<LibraftLog*>(fsm->data);
+  self->snapshot_start_ = std::chrono::steady_clock::now();
   std::string state = self->callbacks_.snapshot();
+  self->snapshot_capture_us_last_ = MicrosSince(self->snapshot_start_);
+  self->snapshot_bytes_last_ = static_cast<int64_t>(state.size());
+  self->snapshot_index_last_ = self->raft_.last_applied;
   auto* out = static_cast<raft_buffer*>(raft_malloc(sizeof(raft_buffer)));
   PADDOCK_ASSERT(out != nullptr);
   out->len = state.size();
@@ -191,7 +202,11 @@ int LibraftLog::FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noe
   return 0;
 }
 
-int LibraftLog::FsmSnapshotFinalize(raft_fsm*, raft_buffer* bufs[], unsigned* n) noexcept {
+// libraft calls this once the snapshot is written (or failed): the end of the snapshot's time.
+int LibraftLog::FsmSnapshotFinalize(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept {
+  auto* self = static_cast<LibraftLog*>(fsm->data);
+  self->snapshot_total_us_last_ = MicrosSince(self->snapshot_start_);
+  self->snapshots_taken_++;
   for (unsigned i = 0; i < *n; i++) raft_free((*bufs)[i].base);
   raft_free(*bufs);
   *bufs = nullptr;
@@ -249,6 +264,30 @@ void LibraftLog::Barrier(std::function<void(Status)> done) {
 
 bool LibraftLog::IsLeader() const {
   return started_ && raft_state(const_cast<raft*>(&raft_)) == RAFT_LEADER;
+}
+
+LogStats LibraftLog::Stats() const {
+  LogStats s;
+  if (started_) {
+    auto* r = const_cast<raft*>(&raft_);  // libraft's getters take a non-const pointer
+    switch (raft_state(r)) {
+      case RAFT_FOLLOWER: s.role = LogStats::Role::kFollower; break;
+      case RAFT_CANDIDATE: s.role = LogStats::Role::kCandidate; break;
+      case RAFT_LEADER: s.role = LogStats::Role::kLeader; break;
+      default: s.role = LogStats::Role::kUnavailable; break;
+    }
+    s.term = raft_.current_term;
+    s.commit_index = raft_.commit_index;
+    s.last_applied = raft_last_applied(r);
+    s.last_index = raft_last_index(r);
+  }
+  s.fsync = fsync_;
+  s.snapshots_taken = snapshots_taken_;
+  s.snapshot_bytes_last = snapshot_bytes_last_;
+  s.snapshot_capture_us_last = snapshot_capture_us_last_;
+  s.snapshot_total_us_last = snapshot_total_us_last_;
+  s.snapshot_index_last = snapshot_index_last_;
+  return s;
 }
 
 void LibraftLog::Stop(std::function<void()> done) {

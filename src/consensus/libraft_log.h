@@ -15,6 +15,7 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -49,6 +50,7 @@ class LibraftLog final : public ReplicatedLog {
   void Propose(std::string entry, std::function<void(Status)> done) override;
   void Barrier(std::function<void(Status)> done) override;
   bool IsLeader() const override;
+  LogStats Stats() const override;
   void Stop(std::function<void()> done) override;
 
   // Frames and pads a payload as stored in the log (exposed for tests).
@@ -79,7 +81,19 @@ class LibraftLog final : public ReplicatedLog {
   // The guarded append: libraft's own append and the callbacks it passed.
   int (*append_)(raft_io*, raft_io_append*, const raft_entry[], unsigned, raft_io_append_cb) =
       nullptr;
-  std::unordered_map<raft_io_append*, raft_io_append_cb> append_cbs_;
+  struct PendingAppend {
+    raft_io_append_cb cb = nullptr;
+    std::chrono::steady_clock::time_point start;
+  };
+  std::unordered_map<raft_io_append*, PendingAppend> append_cbs_;
+  // Measured here for Stats(): append durations and the last snapshot.
+  DurationHistogram fsync_;
+  int64_t snapshots_taken_ = 0;
+  int64_t snapshot_bytes_last_ = 0;
+  int64_t snapshot_capture_us_last_ = 0;
+  int64_t snapshot_total_us_last_ = 0;
+  uint64_t snapshot_index_last_ = 0;
+  std::chrono::steady_clock::time_point snapshot_start_;
 };
 
 }  // namespace paddock::consensus

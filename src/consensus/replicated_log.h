@@ -10,6 +10,7 @@
 // defers such work to the next loop turn.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -28,6 +29,46 @@ struct Callbacks {
   std::function<Status(std::string_view snapshot)> restore;
 };
 
+// Durations in fixed buckets, for metrics. Bucket i counts values <= kBoundsUs[i]; the last
+// bucket counts the rest. Plain value type.
+struct DurationHistogram {
+  static constexpr std::array<int64_t, 13> kBoundsUs = {
+      100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000,
+      1'000'000};
+  std::array<int64_t, kBoundsUs.size() + 1> counts{};
+  int64_t count = 0;
+  int64_t sum_us = 0;
+  int64_t max_us = 0;
+
+  void Record(int64_t us) {
+    size_t i = 0;
+    while (i < kBoundsUs.size() && us > kBoundsUs[i]) i++;
+    counts[i]++;
+    count++;
+    sum_us += us;
+    if (us > max_us) max_us = us;
+  }
+};
+
+// What an operator sees of the log (admin endpoint, metrics). Read-only snapshot of counters.
+struct LogStats {
+  enum class Role { kUnavailable, kFollower, kCandidate, kLeader };
+  Role role = Role::kUnavailable;
+  uint64_t term = 0;
+  uint64_t commit_index = 0;
+  uint64_t last_applied = 0;
+  uint64_t last_index = 0;
+  // Durable appends: from handing entries to the disk backend until they are written and synced.
+  DurationHistogram fsync;
+  // Snapshots this member finished since start (a failed write counts too: libraft reports
+  // the end of both alike).
+  int64_t snapshots_taken = 0;
+  int64_t snapshot_bytes_last = 0;
+  int64_t snapshot_capture_us_last = 0;  // serializing the state machine (on the loop)
+  int64_t snapshot_total_us_last = 0;    // capture + write to disk
+  uint64_t snapshot_index_last = 0;
+};
+
 class ReplicatedLog {
  public:
   virtual ~ReplicatedLog() = default;
@@ -41,6 +82,8 @@ class ReplicatedLog {
   // Appends a barrier: `done` fires once every earlier entry is committed and applied.
   virtual void Barrier(std::function<void(Status)> done) = 0;
   virtual bool IsLeader() const = 0;
+  // Counters for operators; an engine without them reports zeros.
+  virtual LogStats Stats() const { return {}; }
   // Stops the engine; `done` fires once its resources can be released.
   virtual void Stop(std::function<void()> done) = 0;
 };

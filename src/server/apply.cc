@@ -1,4 +1,6 @@
 // The write path: batching txns into log entries, and applying committed entries.
+#include <algorithm>
+
 #include "base/assert.h"
 #include "base/log.h"
 #include "proto/frame.h"
@@ -76,7 +78,9 @@ void Server::HandleTxnResult(const Txn& txn, TxnResult& r) {
 
 void Server::OnSessionCreated(const Txn& txn, const TxnResult& r) {
   stats_.sessions_created++;
-  liveness_.Add(r.session_id, r.timeout_ms, clock_->NowMonotonicMs());
+  int64_t now = clock_->NowMonotonicMs();
+  liveness_.Add(r.session_id, r.timeout_ms, now);
+  session_book_.Created(r.session_id, r.timeout_ms, txn.time_ms, now);
   ArmExpiryTimer();
   PADDOCK_LOG_DEBUG("session created id=0x{:x} timeout_ms={}", r.session_id, r.timeout_ms);
   if (txn.origin_server != config_.server_id) return;
@@ -90,6 +94,8 @@ void Server::OnSessionCreated(const Txn& txn, const TxnResult& r) {
   c.session_id = r.session_id;
   c.state = Connection::State::kOpen;
   session_connections_[r.session_id] = c.id();
+  session_book_.Connected(r.session_id, c.remote_ip + ":" + std::to_string(c.remote_port),
+                          r.timeout_ms);
   SendConnectResponse(c, true, r.session_id, r.timeout_ms, r.passwd);
   OnConnectionData(c);  // frames pipelined behind the handshake
 }
@@ -103,8 +109,19 @@ void Server::OnSessionClosed(const Txn& txn, const TxnResult& r) {
   } else {
     stats_.sessions_closed++;
   }
-  PADDOCK_LOG_INFO("session ended id=0x{:x} reason={} ephemerals_deleted={}", r.session_id,
-                   expired ? "expired" : "closed", r.triggers.size() / 2);
+  // Each deleted ephemeral fired one NodeDeleted.
+  auto deleted = std::count_if(r.triggers.begin(), r.triggers.end(), [](const auto& t) {
+    return t.type == proto::EventType::kNodeDeleted;
+  });
+  // Ended at the txn's time: a close replayed from the log at start-up keeps its real time.
+  const admin::EndedSession& e = session_book_.Ended(
+      r.session_id, expired ? admin::EndReason::kExpired : admin::EndReason::kClosed,
+      static_cast<int64_t>(deleted), txn.time_ms);
+  PADDOCK_LOG_INFO("session ended id=0x{:x} reason={} silence_ms={} timeout_ms={} client={} "
+                   "ephemerals_deleted={} detail=\"{}\"", r.session_id,
+                   admin::EndedSession::ReasonName(e.reason), e.silence_ms, e.timeout_ms,
+                   e.client_address.empty() ? "-" : e.client_address, e.ephemerals_deleted,
+                   e.Describe());
   auto it = session_connections_.find(r.session_id);
   if (it == session_connections_.end()) return;
   auto c = connections_.find(it->second);

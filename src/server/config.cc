@@ -75,6 +75,10 @@ const std::map<std::string, Setter>& Setters() {
       {"znode.container.maxPerMinute", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 1, INT64_MAX, &c.container_max_per_minute); }},
       {"znode.container.maxNeverUsedIntervalMs", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 0, INT64_MAX, &c.container_never_used_ms); }},
       {"4lw.commands.whitelist", [](Config& c, auto&, auto& v) { c.four_letter_words = ParseWhitelist(v); return Status::Ok(); }},
+      {"admin.enableServer", [](Config& c, auto& k, auto& v) { return ParseBool(k, v, &c.admin_enable_server); }},
+      {"admin.serverAddress", [](Config& c, auto&, auto& v) { c.admin_server_address = v; return Status::Ok(); }},
+      {"admin.serverPort", [](Config& c, auto& k, auto& v) { return ParseInt(k, v, 0, 65535, &c.admin_server_port); }},
+      {"admin.commandURL", [](Config& c, auto&, auto& v) { c.admin_command_url = v; return Status::Ok(); }},
       {"paddock.logLevel", [](Config& c, auto&, auto& v) { c.log_level = v; return Status::Ok(); }},
       {"paddock.snapshotThreshold", [](Config& c, auto& k, auto& v) { return ParseInt<uint32_t>(k, v, 16, 1u << 30, &c.snapshot_threshold); }},
       {"paddock.snapshotTrailing", [](Config& c, auto& k, auto& v) { return ParseInt<uint32_t>(k, v, 0, 1u << 30, &c.snapshot_trailing); }},
@@ -125,6 +129,7 @@ Result<Config> LoadConfig(const std::string& path, std::vector<std::string>* unk
   Result<Config> c = ParseConfig(ss.str(), unknown);
   if (!c.ok()) return c.status().Wrap(path);
   c->source = path;
+  c->text = ss.str();
   return c;
 }
 
@@ -135,6 +140,16 @@ Status ValidateConfig(const Config& c) {
                          std::to_string(c.SessionTimeoutMaxMs()) + ")");
   }
   if (c.data_dir.empty()) return Status::Error("dataDir is empty");
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+  if (kLevels.count(c.log_level) == 0) {
+    return Status::Error("invalid value for paddock.logLevel: '" + c.log_level +
+                         "' (expected trace, debug, info, warn, error or off)");
+  }
+  if (c.admin_command_url.size() < 2 || c.admin_command_url[0] != '/' ||
+      c.admin_command_url.back() == '/') {
+    return Status::Error("invalid value for admin.commandURL: '" + c.admin_command_url +
+                         "' (expected a path such as /commands)");
+  }
   return Status::Ok();
 }
 

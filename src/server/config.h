@@ -40,7 +40,14 @@ struct Config {
   std::string log_level = "info";
   uint32_t snapshot_threshold = 10000;
   uint32_t snapshot_trailing = 2000;
+  // The admin HTTP endpoint (ZooKeeper's AdminServer keys). Loopback by default, unlike
+  // ZooKeeper's 0.0.0.0: the endpoint has no authentication.
+  bool admin_enable_server = true;
+  std::string admin_server_address = "127.0.0.1";
+  int32_t admin_server_port = 8080;
+  std::string admin_command_url = "/commands";
   std::string source;  // the file read, for `conf`
+  std::string text;    // its contents, for the admin command initial_configuration
 
   int32_t SessionTimeoutMinMs() const {
     return session_timeout_ms_min < 0 ? 2 * tick_ms : session_timeout_ms_min;

@@ -63,6 +63,37 @@ TEST(Config, DuplicateServerLineIsRefused) {
   EXPECT_NE(c.status().message().find("server.1"), std::string::npos);
 }
 
+TEST(Config, AdminServerIsOnByDefaultOnLoopbackPort8080) {
+  Result<Config> c = ParseConfig("", nullptr);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->admin_enable_server);
+  EXPECT_EQ(c->admin_server_address, "127.0.0.1");
+  EXPECT_EQ(c->admin_server_port, 8080);
+  EXPECT_EQ(c->admin_command_url, "/commands");
+}
+
+TEST(Config, ReadsZooKeepersAdminKeys) {
+  Result<Config> c = ParseConfig(
+      "admin.enableServer=false\nadmin.serverAddress=0.0.0.0\nadmin.serverPort=9090\n"
+      "admin.commandURL=/cmd\n",
+      nullptr);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_FALSE(c->admin_enable_server);
+  EXPECT_EQ(c->admin_server_address, "0.0.0.0");
+  EXPECT_EQ(c->admin_server_port, 9090);
+  EXPECT_EQ(c->admin_command_url, "/cmd");
+}
+
+TEST(Config, MalformedAdminAndLogValuesNameTheKey) {
+  for (const char* text : {"admin.serverPort=http\n", "admin.enableServer=perhaps\n",
+                           "admin.commandURL=commands\n", "paddock.logLevel=loud\n"}) {
+    Result<Config> c = ParseConfig(text, nullptr);
+    ASSERT_FALSE(c.ok()) << text;
+    std::string key(text, std::string(text).find('='));
+    EXPECT_NE(c.status().message().find(key), std::string::npos) << c.status().message();
+  }
+}
+
 TEST(Config, LineWithoutSeparatorIsRefused) {
   EXPECT_FALSE(ParseConfig("justakey\n", nullptr).ok());
 }

@@ -46,6 +46,7 @@ void Connection::OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(s->data);
   if (n == 0) return;
   if (n < 0) {
+    c->closed_by_peer = !c->closing();
     c->Abort(n == UV_EOF ? "client closed" : uv_strerror(static_cast<int>(n)));
     return;
   }
@@ -80,6 +81,7 @@ void Connection::OnWrite(uv_write_t* req, int status) {
   c->writing_ = false;
   c->inflight_.clear();
   if (status != 0) {
+    c->closed_by_peer = !c->closing();
     c->Abort(uv_strerror(status));
     return;
   }
@@ -95,6 +97,7 @@ void Connection::Close(const char* reason) {
   PADDOCK_LOG_DEBUG("connection closing id={} remote={}:{} session=0x{:x} reason=\"{}\"", id_,
                     remote_ip, remote_port, session_id, reason);
   state = State::kClosing;
+  close_reason = reason;
   uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
   server_->OnConnectionClosing(*this);
   if (!writing_ && out_.empty()) CloseHandle();

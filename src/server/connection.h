@@ -68,6 +68,10 @@ class Connection {
   int remote_port = 0;
   std::deque<PendingRequest> pipeline;
   proto::FrameReader frames;
+  // Why the connection closed (set by Close), and whether the peer ended it: end of stream or a
+  // socket error rather than a decision of this server. For the admin sessions page.
+  std::string close_reason;
+  bool closed_by_peer = false;
 
   // Statistics for cons / stat.
   int64_t packets_received = 0;

@@ -136,6 +136,7 @@ void Server::HandleReattach(Connection& c, const proto::ConnectRequest& req, int
   session_connections_[id] = c.id();
   c.session_id = id;
   c.state = Connection::State::kOpen;
+  session_book_.Connected(id, c.remote_ip + ":" + std::to_string(c.remote_port), timeout_ms);
   liveness_.SetTimeout(id, timeout_ms);
   TouchSession(id);
   ArmExpiryTimer();  // a shorter timeout may have moved the deadline earlier
@@ -199,6 +200,7 @@ void Server::HandleAuth(Connection& c, std::string_view body) {
   }
   if (!ok) {
     PADDOCK_LOG_INFO("auth failed session=0x{:x} scheme={}", c.session_id, auth.scheme);
+    stats_.auth_failed_count++;
     h.err = static_cast<int32_t>(Err::kAuthFailed);
     c.Send(Frame(h, {}));
     c.Close("auth failed");
@@ -263,6 +265,7 @@ void Server::FinishReply(Connection& c, PendingRequest& p, const proto::ReplyHea
   if (latency > stats_.latency_max_ms) stats_.latency_max_ms = latency;
   stats_.latency_total_ms += latency;
   stats_.latency_count++;
+  stats_.RecordReply(p.op, latency, h.err, p.reply.size());
 }
 
 void Server::SendNotification(Connection& c, proto::EventType type, const std::string& path) {

@@ -2,9 +2,13 @@
 
 #include <openssl/rand.h>
 
+#include <csignal>
+
 #include "base/assert.h"
 #include "base/log.h"
 #include "consensus/libraft_log.h"
+#include "server/admin/endpoint.h"
+#include "server/admin/router.h"
 #include "session/password.h"
 
 namespace paddock::server {
@@ -24,6 +28,10 @@ Server::Server(Config config, const Clock* clock)
 Server::~Server() { uv_loop_close(&loop_); }
 
 Status Server::Run() {
+  // A peer that closes its socket must cost a write error (EPIPE), not the process. cpp-httplib
+  // ignores SIGPIPE when the admin endpoint starts; doing it here makes that independent of
+  // admin.enableServer.
+  std::signal(SIGPIPE, SIG_IGN);
   consensus::LibraftOptions lo;
   lo.dir = config_.RaftDir();
   lo.id = static_cast<uint64_t>(config_.server_id);
@@ -49,7 +57,11 @@ Status Server::Run() {
 
   consensus::Callbacks cb;
   cb.apply = [this](std::string_view entry) { ApplyEntry(entry); };
-  cb.snapshot = [this]() { return sm_.Snapshot(); };
+  cb.snapshot = [this]() {
+    stats_.snapshot_zxid_last = sm_.last_zxid();
+    stats_.snapshot_wall_ms_last = clock_->NowWallMs();
+    return sm_.Snapshot();
+  };
   cb.restore = [this](std::string_view snap) { return sm_.Restore(snap); };
   Status s = log_->Start(std::move(cb));
   if (!s.ok()) {
@@ -58,8 +70,38 @@ Status Server::Run() {
     return s;
   }
   PADDOCK_LOG_INFO("log opened dir={} server_id={}", lo.dir, config_.server_id);
+  StartAdmin();
   uv_run(&loop_, UV_RUN_DEFAULT);
   return Status::Ok();
+}
+
+// The admin endpoint starts before this member serves, so that an operator can look at a server
+// that waits for its log; commands that need state answer "not currently serving" meanwhile.
+// A port that cannot be bound is a warning, not a failure, as in ZooKeeper.
+void Server::StartAdmin() {
+  if (!config_.admin_enable_server) {
+    PADDOCK_LOG_INFO("admin server disabled");
+    return;
+  }
+  admin_ = std::make_unique<admin::AdminEndpoint>(
+      &loop_, [this](const admin::AdminRequest& r) { return admin::Route(*this, r); },
+      [this](const admin::AdminRequest& r, admin::AdminReply* out) {
+        return admin::RouteStatic(config_.admin_command_url, r, out);
+      });
+  Status s = admin_->Start(config_.admin_server_address, config_.admin_server_port);
+  if (!s.ok()) {
+    PADDOCK_LOG_WARN("admin server not started address={} port={} error=\"{}\"",
+                     config_.admin_server_address, config_.admin_server_port, s.message());
+    return;
+  }
+  PADDOCK_LOG_INFO("admin server started address={} port={} commands={}",
+                   config_.admin_server_address, admin_->port(), config_.admin_command_url);
+}
+
+int Server::AdminPort() const { return admin_ ? admin_->port() : 0; }
+
+consensus::LogStats Server::LogStats() const {
+  return log_ ? log_->Stats() : consensus::LogStats{};
 }
 
 void Server::RequestStop() { uv_async_send(&stop_async_); }
@@ -83,6 +125,7 @@ void Server::Shutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&expiry_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&cleaner_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
+  if (admin_) admin_->Stop();
   if (log_) log_->Stop([]() {});
 }
 
@@ -102,7 +145,7 @@ void Server::CheckLeadership() {
   log_->Barrier([this](Status s) {
     barrier_pending_ = false;
     if (!s.ok()) {
-      PADDOCK_LOG_WARN("leader barrier failed: {}", s.message());
+      PADDOCK_LOG_WARN("leader barrier failed error=\"{}\"", s.message());
       return;
     }
     BecomeServing();
@@ -122,10 +165,13 @@ void Server::BecomeServing() {
   }
   // Every session restored from the log or a snapshot gets a full timeout from now.
   int64_t now = clock_->NowMonotonicMs();
-  for (const auto& [id, s] : sm_.sessions().sessions()) liveness_.Add(id, s.timeout_ms, now);
+  for (const auto& [id, s] : sm_.sessions().sessions()) {
+    liveness_.Add(id, s.timeout_ms, now);
+    session_book_.Rearmed(id, s.timeout_ms, now);
+  }
   ArmExpiryTimer();
   if (Status s = Listen(); !s.ok()) {
-    PADDOCK_LOG_ERROR("cannot listen: {}", s.message());
+    PADDOCK_LOG_ERROR("cannot listen error=\"{}\"", s.message());
     std::fprintf(stderr, "paddock-server: %s\n", s.message().c_str());
     Shutdown();
     return;
@@ -189,7 +235,10 @@ void Server::OnConnectionClosing(Connection& c) {
   watches_.RemoveWatcher(c.id());
   if (c.session_id != 0) {
     auto it = session_connections_.find(c.session_id);
-    if (it != session_connections_.end() && it->second == c.id()) session_connections_.erase(it);
+    if (it != session_connections_.end() && it->second == c.id()) {
+      session_connections_.erase(it);
+      NoteDisconnect(c);
+    }
   }
   for (const auto& p : c.pipeline) {
     if (p.kind == PendingRequest::Kind::kWrite && !p.done) waiting_.erase(p.seq);
@@ -200,6 +249,39 @@ void Server::OnConnectionClosing(Connection& c) {
 
 void Server::OnConnectionFreed(int64_t id) { connections_.erase(id); }
 
+// The session's current connection ended: the sessions page shows how.
+void Server::NoteDisconnect(const Connection& c) {
+  admin::DisconnectBy by = admin::DisconnectBy::kServer;
+  if (c.closed_by_peer) {
+    by = c.close_reason == "client closed" ? admin::DisconnectBy::kClient
+                                           : admin::DisconnectBy::kNetwork;
+  }
+  stats_.session_disconnects[static_cast<size_t>(by)]++;
+  session_book_.Disconnected(c.session_id, by, c.close_reason);
+  if (by != admin::DisconnectBy::kClient && !stopping_) {
+    PADDOCK_LOG_INFO("session disconnected id=0x{:x} remote={}:{} how=\"{}\"", c.session_id,
+                     c.remote_ip, c.remote_port, admin::DescribeDisconnect(by, c.close_reason));
+  }
+}
+
+void ServerStats::RecordReply(int32_t op, int64_t latency_ms, int32_t err, size_t frame_bytes) {
+  OpStats& o = ops[op];
+  o.count++;
+  if (err != 0) o.errors++;
+  o.latency.Record(latency_ms);
+  auto bytes = static_cast<int64_t>(frame_bytes);
+  response_bytes_last = bytes;
+  if (response_bytes_min < 0 || bytes < response_bytes_min) response_bytes_min = bytes;
+  if (bytes > response_bytes_max) response_bytes_max = bytes;
+}
+
+void ServerStats::Reset() {
+  packets_received = packets_sent = 0;
+  latency_min_ms = -1;
+  latency_max_ms = latency_total_ms = latency_count = 0;
+  response_bytes_last = response_bytes_min = response_bytes_max = -1;
+}
+
 size_t Server::OutstandingRequests() const {
   size_t n = 0;
   for (const auto& [id, c] : connections_) n += c->pipeline.size();
@@ -207,7 +289,9 @@ size_t Server::OutstandingRequests() const {
 }
 
 void Server::TouchSession(int64_t session_id) {
-  liveness_.Touch(session_id, clock_->NowMonotonicMs());
+  int64_t now = clock_->NowMonotonicMs();
+  liveness_.Touch(session_id, now);
+  session_book_.Heard(session_id, now);
 }
 
 void Server::ArmExpiryTimer() {
@@ -235,7 +319,10 @@ void Server::ExpireDueSessions() {
     if (!sm_.sessions().Contains(id) || closing_sessions_.count(id) != 0) continue;
     closing_sessions_.insert(id);
     const auto* s = sm_.sessions().Find(id);
-    PADDOCK_LOG_INFO("session expiring id=0x{:x} timeout_ms={}", id, s->timeout_ms);
+    session_book_.ExpiryDecided(id, now);
+    const admin::SessionBook::Live* live = session_book_.Find(id);
+    PADDOCK_LOG_INFO("session expiring id=0x{:x} timeout_ms={} silence_ms={}", id, s->timeout_ms,
+                     live != nullptr ? live->silence_ms : -1);
     statemachine::Txn txn;
     txn.kind = statemachine::TxnKind::kExpireSession;
     txn.session_id = id;

@@ -12,7 +12,9 @@
 
 #include <uv.h>
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -22,6 +24,8 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "consensus/replicated_log.h"
+#include "server/admin/histogram.h"
+#include "server/admin/session_book.h"
 #include "server/config.h"
 #include "server/connection.h"
 #include "session/expiry_queue.h"
@@ -30,8 +34,17 @@
 
 namespace paddock::server {
 
-// Server-wide counters for srvr/stat/mntr.
+namespace admin {
+class AdminEndpoint;
+}  // namespace admin
+
+// Server-wide counters for srvr/stat/mntr, the admin commands and /metrics.
 struct ServerStats {
+  struct OpStats {
+    int64_t count = 0;
+    int64_t errors = 0;  // replies with a non-zero error code
+    admin::LatencyHistogramMs latency;
+  };
   int64_t packets_received = 0;
   int64_t packets_sent = 0;
   int64_t latency_min_ms = -1;
@@ -42,6 +55,27 @@ struct ServerStats {
   int64_t sessions_closed = 0;
   int64_t sessions_expired = 0;
   int64_t start_wall_ms = 0;
+  // Per opcode, since start (srst does not clear them: Prometheus counters only grow).
+  std::map<int32_t, OpStats> ops;
+  // Reply frame sizes (ZooKeeper's client_response stats); -1 until the first reply.
+  int64_t response_bytes_last = -1;
+  int64_t response_bytes_min = -1;
+  int64_t response_bytes_max = -1;
+  int64_t auth_failed_count = 0;
+  // How the connections of sessions ended, indexed by admin::DisconnectBy.
+  std::array<int64_t, 3> session_disconnects{};
+  // The last snapshot this server took: zxid and wall time; -1 when none yet.
+  int64_t snapshot_zxid_last = -1;
+  int64_t snapshot_wall_ms_last = -1;
+  // Admin requests answered on the loop, by command primary name ("metrics" for /metrics,
+  // "unknown" for names that are not commands: the key set stays bounded).
+  std::map<std::string, int64_t> admin_requests;
+
+  // A reply left the pipeline: counts it under its opcode.
+  void RecordReply(int32_t op, int64_t latency_ms, int32_t err, size_t frame_bytes);
+  // What srst / stat_reset clear, as ZooKeeper's ServerStats.reset(): packet counts, latency
+  // and reply sizes.
+  void Reset();
 };
 
 class Server {
@@ -74,6 +108,14 @@ class Server {
   size_t OutstandingRequests() const;
   bool serving() const { return serving_; }
   const Clock& clock() const { return *clock_; }
+  // For the admin endpoint (loop thread).
+  admin::SessionBook& session_book() { return session_book_; }
+  const std::unordered_map<int64_t, int64_t>& session_connections() const {
+    return session_connections_;
+  }
+  consensus::LogStats LogStats() const;
+  // The admin endpoint's bound port, 0 when it is not serving.
+  int AdminPort() const;
 
  private:
   // Start-up and shutdown.
@@ -86,6 +128,7 @@ class Server {
   static void OnSignal(uv_signal_t* h, int signum);
   static void OnExpiryTimer(uv_timer_t* t);
   static void OnCleanerTimer(uv_timer_t* t);
+  void StartAdmin();
 
   // Requests (requests.cc).
   void HandleHandshake(Connection& c, std::string_view payload);
@@ -116,6 +159,7 @@ class Server {
 
   // Sessions.
   void TouchSession(int64_t session_id);
+  void NoteDisconnect(const Connection& c);
   void ArmExpiryTimer();
   void ExpireDueSessions();
   void RunCleaner();
@@ -149,6 +193,9 @@ class Server {
   std::vector<statemachine::Txn> batch_;
   std::set<std::string> cleanup_pending_;
   ServerStats stats_;
+  admin::SessionBook session_book_;
+  // Destroyed after the loop has run to its end (it joins its HTTP thread).
+  std::unique_ptr<admin::AdminEndpoint> admin_;
 };
 
 }  // namespace paddock::server

@@ -291,13 +291,19 @@ def start_zookeeper(tmpdir, extra_cfg=None, jvm_flags=None, port=None):
 def start_paddock(tmpdir, extra_cfg=None, port=None):
     """Starts `paddock-server <zoo.cfg>` in `tmpdir`; returns a ready ServerProcess.
 
-    Raises RuntimeError if the binary is missing or the server is not serving within 15 s.
+    The admin HTTP endpoint listens on 127.0.0.1 at a port of its own (`.admin_port`), so that
+    servers started in parallel never fight over ZooKeeper's default 8080; `extra_cfg` may set
+    `admin.serverPort` or `admin.enableServer=false` instead. The port stays the same across
+    restart(). Raises RuntimeError if the binary is missing or the server is not serving
+    within 15 s.
     """
     binary = paddock_binary()
     if not os.access(binary, os.X_OK):
         raise RuntimeError(f"paddock-server binary not found or not executable: {binary} "
                            "(set PADDOCK_SERVER or build it)")
     extra_cfg = dict(extra_cfg or {})
+    extra_cfg.setdefault("admin.serverAddress", LOOPBACK)
+    extra_cfg.setdefault("admin.serverPort", free_port())
     tmpdir = Path(tmpdir)
     tmpdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
@@ -306,6 +312,7 @@ def start_paddock(tmpdir, extra_cfg=None, port=None):
     server = ServerProcess("paddock", [binary, str(cfg_path)], tmpdir, port,
                            PADDOCK_READY_TIMEOUT_S)
     server.cfg_path = cfg_path
+    server.admin_port = int(extra_cfg["admin.serverPort"])
     return server.start()
 
 
