@@ -219,7 +219,7 @@ int LibraftLog::FsmRestore(raft_fsm* fsm, raft_buffer* buf) noexcept {
   Status s = self->callbacks_.restore({static_cast<const char*>(buf->base), buf->len});
   raft_free(buf->base);
   if (!s.ok()) {
-    PADDOCK_LOG_ERROR("snapshot restore failed: {}", s.message());
+    PADDOCK_LOG_ERROR("snapshot restore failed error=\"{}\"", s.message());
     return RAFT_CORRUPT;
   }
   return 0;

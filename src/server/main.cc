@@ -44,7 +44,10 @@ int main(int argc, char** argv) {
   }
   for (const auto& key : unknown) PADDOCK_LOG_INFO("ignoring unknown config key key={}", key);
   if (!config->servers.empty()) {
-    PADDOCK_LOG_WARN("server.N lines found; ensembles are not supported yet, running standalone");
+    PADDOCK_LOG_WARN(
+        "ensemble config ignored servers={} reason=\"ensembles are not supported yet; running "
+        "standalone\"",
+        config->servers.size());
   }
 
   paddock::SystemClock clock;
