@@ -80,6 +80,7 @@ const std::map<std::string, Setter>& Setters() {
       {"admin.serverPort", [](Config& c, auto& k, auto& v) { return ParseInt(k, v, 0, 65535, &c.admin_server_port); }},
       {"admin.commandURL", [](Config& c, auto&, auto& v) { c.admin_command_url = v; return Status::Ok(); }},
       {"paddock.logLevel", [](Config& c, auto&, auto& v) { c.log_level = v; return Status::Ok(); }},
+      {"paddock.handshakeTimeoutMs", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 1, INT64_MAX, &c.handshake_timeout_ms); }},
       {"paddock.snapshotThreshold", [](Config& c, auto& k, auto& v) { return ParseInt<uint32_t>(k, v, 16, 1u << 30, &c.snapshot_threshold); }},
       {"paddock.snapshotTrailing", [](Config& c, auto& k, auto& v) { return ParseInt<uint32_t>(k, v, 0, 1u << 30, &c.snapshot_trailing); }},
   };

@@ -38,6 +38,9 @@ struct Config {
   std::map<int, std::string> servers;  // server.N lines, kept for the ensemble
   int32_t server_id = 1;               // myid (1 in standalone)
   std::string log_level = "info";
+  // A connection that has not completed its handshake by then is closed (ZooKeeper's
+  // zookeeper.nio.sessionlessCnxnTimeout).
+  int64_t handshake_timeout_ms = 10000;
   uint32_t snapshot_threshold = 10000;
   uint32_t snapshot_trailing = 2000;
   // The admin HTTP endpoint (ZooKeeper's AdminServer keys). Loopback by default, unlike

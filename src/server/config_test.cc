@@ -33,6 +33,12 @@ TEST(Config, ReadsZooCfgKeysWithAnySeparatorAndComments) {
   EXPECT_EQ(unknown, std::vector<std::string>{"autopurge.snapRetainCount"});
 }
 
+TEST(Config, HandshakeTimeoutDefaultsToTenSecondsAndIsConfigurable) {
+  EXPECT_EQ(ParseConfig("", nullptr)->handshake_timeout_ms, 10000);
+  EXPECT_EQ(ParseConfig("paddock.handshakeTimeoutMs=250\n", nullptr)->handshake_timeout_ms, 250);
+  EXPECT_FALSE(ParseConfig("paddock.handshakeTimeoutMs=0\n", nullptr).ok());
+}
+
 TEST(Config, StarWhitelistsEveryFourLetterWord) {
   Result<Config> c = ParseConfig("4lw.commands.whitelist=*\n", nullptr);
   ASSERT_TRUE(c.ok());

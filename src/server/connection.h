@@ -77,6 +77,8 @@ class Connection {
   int64_t packets_received = 0;
   int64_t packets_sent = 0;
   int64_t established_wall_ms = 0;
+  int64_t accepted_mono_ms = 0;  // for the handshake timeout
+  bool counted_per_ip = false;   // counted against maxClientCnxns
   int32_t last_op = 0;
   int32_t last_cxid = 0;
   int64_t last_zxid = 0;

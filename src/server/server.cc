@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include <csignal>
 
 #include "base/assert.h"
@@ -46,6 +48,8 @@ Status Server::Run() {
   expiry_timer_.data = this;
   uv_timer_init(&loop_, &cleaner_timer_);
   cleaner_timer_.data = this;
+  uv_timer_init(&loop_, &handshake_timer_);
+  handshake_timer_.data = this;
   uv_signal_init(&loop_, &sigint_);
   sigint_.data = this;
   uv_signal_start(&sigint_, OnSignal, SIGINT);
@@ -124,6 +128,7 @@ void Server::Shutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&expiry_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&cleaner_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&handshake_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
   if (admin_) admin_->Stop();
   if (log_) log_->Stop([]() {});
@@ -177,6 +182,10 @@ void Server::BecomeServing() {
     return;
   }
   serving_ = true;
+  // Stalled handshakes are looked for ten times per timeout (at most every second).
+  uint64_t handshake_scan_ms =
+      static_cast<uint64_t>(std::clamp<int64_t>(config_.handshake_timeout_ms / 10, 10, 1000));
+  uv_timer_start(&handshake_timer_, OnHandshakeTimer, handshake_scan_ms, handshake_scan_ms);
   uv_timer_start(&cleaner_timer_, OnCleanerTimer,
                  static_cast<uint64_t>(config_.container_check_interval_ms),
                  static_cast<uint64_t>(config_.container_check_interval_ms));
@@ -227,8 +236,45 @@ void Server::OnNewConnection(uv_stream_t* listener, int status) {
   Connection* raw = conn.get();
   self->connections_[id] = std::move(conn);
   raw->established_wall_ms = self->clock_->NowWallMs();
+  raw->accepted_mono_ms = self->clock_->NowMonotonicMs();
   raw->Start();
   raw->identities.push_back({"ip", raw->remote_ip});
+  if (!self->AdmitConnection(*raw)) raw->Abort("too many connections from this address");
+}
+
+// maxClientCnxns, with ZooKeeper's semantics: at most that many concurrent connections from one
+// IP address (0: no limit); one more is closed at once.
+bool Server::AdmitConnection(Connection& c) {
+  int32_t& count = connections_per_ip_[c.remote_ip];
+  if (config_.max_client_cnxns > 0 && count >= config_.max_client_cnxns) {
+    PADDOCK_LOG_WARN("connection refused reason=\"too many connections\" remote={} "
+                     "connections={} maxClientCnxns={}",
+                     c.remote_ip, count, config_.max_client_cnxns);
+    return false;
+  }
+  count++;
+  c.counted_per_ip = true;
+  return true;
+}
+
+void Server::OnHandshakeTimer(uv_timer_t* t) {
+  static_cast<Server*>(t->data)->CloseStalledHandshakes();
+}
+
+// A connection that has not finished its handshake in time is closed; its slot is freed.
+void Server::CloseStalledHandshakes() {
+  int64_t deadline = clock_->NowMonotonicMs() - config_.handshake_timeout_ms;
+  std::vector<Connection*> stalled;
+  for (auto& [id, c] : connections_) {
+    if (c->state == Connection::State::kHandshake && c->accepted_mono_ms <= deadline) {
+      stalled.push_back(c.get());
+    }
+  }
+  for (Connection* c : stalled) {
+    PADDOCK_LOG_INFO("connection closed reason=\"no handshake within {} ms\" remote={}:{}",
+                     config_.handshake_timeout_ms, c->remote_ip, c->remote_port);
+    c->Abort("handshake timeout");
+  }
 }
 
 void Server::OnConnectionClosing(Connection& c) {
@@ -247,7 +293,15 @@ void Server::OnConnectionClosing(Connection& c) {
   c.pipeline.clear();
 }
 
-void Server::OnConnectionFreed(int64_t id) { connections_.erase(id); }
+void Server::OnConnectionFreed(int64_t id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  if (it->second->counted_per_ip) {
+    auto ip = connections_per_ip_.find(it->second->remote_ip);
+    if (ip != connections_per_ip_.end() && --ip->second <= 0) connections_per_ip_.erase(ip);
+  }
+  connections_.erase(it);
+}
 
 // The session's current connection ended: the sessions page shows how.
 void Server::NoteDisconnect(const Connection& c) {

@@ -128,6 +128,9 @@ class Server {
   static void OnSignal(uv_signal_t* h, int signum);
   static void OnExpiryTimer(uv_timer_t* t);
   static void OnCleanerTimer(uv_timer_t* t);
+  static void OnHandshakeTimer(uv_timer_t* t);
+  void CloseStalledHandshakes();
+  bool AdmitConnection(Connection& c);
   void StartAdmin();
 
   // Requests (requests.cc).
@@ -173,6 +176,8 @@ class Server {
   uv_signal_t sigterm_{};
   uv_timer_t expiry_timer_{};
   uv_timer_t cleaner_timer_{};
+  uv_timer_t handshake_timer_{};
+  std::unordered_map<std::string, int32_t> connections_per_ip_;
   uv_async_t stop_async_{};
   bool listening_ = false;
   bool serving_ = false;

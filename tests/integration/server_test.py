@@ -169,6 +169,36 @@ class BadInputTest(PaddockTestCase):
         self.assertIn("Mode: standalone", zkservers.four_letter_word(self.server.port, "srvr"))
 
 
+class ConnectionLimitTest(PaddockTestCase):
+    extra_cfg = {"tickTime": 500, "maxClientCnxns": 3, "paddock.handshakeTimeoutMs": 300}
+
+    def test_one_connection_over_max_client_cnxns_is_closed_and_a_freed_slot_is_reused(self):
+        first = [self.conn() for _ in range(3)]
+        extra = jute.Connection("127.0.0.1", self.server.port)
+        self.conns.append(extra)
+        with self.assertRaises((jute.ConnectionClosed, ConnectionResetError)):
+            extra.handshake()
+        first[0].close()
+        def admitted():
+            try:
+                c = connect(self.server)
+            except (jute.ConnectionClosed, ConnectionResetError, OSError):
+                return None
+            self.conns.append(c)
+            return c
+        c = zkservers.wait_until(admitted, 5, what="a freed connection slot")
+        self.assertEqual(c.create("/slot").err, 0)
+
+    def test_connection_without_a_handshake_is_closed_after_the_timeout(self):
+        s = socket.create_connection(("127.0.0.1", self.server.port))
+        s.settimeout(5)
+        started = time.monotonic()
+        self.assertEqual(s.recv(1), b"")  # EOF: the server closed it
+        self.assertLess(time.monotonic() - started, 4)
+        s.close()
+        self.assertEqual(self.conn().create("/after").err, 0)
+
+
 class SessionEndTest(PaddockTestCase):
     def test_close_session_replies_then_closes_and_deletes_ephemerals_for_watchers(self):
         owner, watcher = self.conn(), self.conn()
