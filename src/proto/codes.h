@@ -138,6 +138,26 @@ inline constexpr int64_t kContainerOwner = INT64_MIN;  // 0x8000000000000000
 inline constexpr uint64_t kTtlOwnerMask = 0xFF00000000000000ULL;
 inline constexpr int64_t kTtlMaxMs = 0x000000FFFFFFFFFFLL;
 
+// Ops that change state and so go through the log as writes (sync goes through it too, as a
+// barrier, but changes nothing).
+inline bool IsWriteOp(Op op) {
+  switch (op) {
+    case Op::kCreate:
+    case Op::kCreate2:
+    case Op::kCreateContainer:
+    case Op::kCreateTTL:
+    case Op::kDelete:
+    case Op::kSetData:
+    case Op::kSetACL:
+    case Op::kMulti:
+    case Op::kReconfig:
+    case Op::kCloseSession:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Four-letter abbreviation used by `cons` (lop=...).
 std::string_view OpShortName(int32_t op);
 

@@ -9,10 +9,10 @@
 #include <cstdio>
 #include <ctime>
 #include <dirent.h>
-#include <filesystem>
 #include <map>
 #include <sstream>
 
+#include "server/report_util.h"
 #include "server/server.h"
 
 namespace paddock::server {
@@ -45,12 +45,6 @@ std::string JavaDouble(double v) {
   return s;
 }
 
-std::string Hex(int64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 double AvgLatency(int64_t total, int64_t count) {
   return count == 0 ? 0.0 : static_cast<double>(total) / static_cast<double>(count);
 }
@@ -61,9 +55,9 @@ std::string ConnectionLine(const Connection& c, bool full) {
     << "](queued=" << c.pipeline.size() << ",recved=" << c.packets_received
     << ",sent=" << c.packets_sent;
   if (full && c.session_id != 0) {
-    o << ",sid=" << Hex(c.session_id) << ",lop=" << proto::OpShortName(c.last_op)
+    o << ",sid=" << HexId(c.session_id) << ",lop=" << proto::OpShortName(c.last_op)
       << ",est=" << c.established_wall_ms << ",to=" << c.timeout_ms
-      << ",lcxid=" << Hex(c.last_cxid) << ",lzxid=" << Hex(c.last_zxid)
+      << ",lcxid=" << HexId(c.last_cxid) << ",lzxid=" << HexId(c.last_zxid)
       << ",lresp=" << c.last_response_wall_ms << ",llat=" << c.last_latency_ms
       << ",minlat=" << (c.latency_min_ms < 0 ? 0 : c.latency_min_ms)
       << ",avglat=" << (c.latency_count == 0 ? 0 : c.latency_total_ms / c.latency_count)
@@ -83,7 +77,7 @@ std::string ServerLines(const Server& s) {
   o << "Sent: " << st.packets_sent << "\n";
   o << "Connections: " << s.connections().size() << "\n";
   o << "Outstanding: " << s.OutstandingRequests() << "\n";
-  o << "Zxid: " << Hex(s.state().last_zxid()) << "\n";
+  o << "Zxid: " << HexId(s.state().last_zxid()) << "\n";
   o << "Mode: standalone\n";
   // ZooKeeper's path map holds the root twice ("" and "/").
   o << "Node count: " << s.state().tree().NodeCount() + 1 << "\n";
@@ -166,7 +160,7 @@ int64_t SessionOf(const Server& s, int64_t connection_id) {
 std::string Wchc(const Server& s) {
   std::ostringstream o;
   for (const auto& [w, paths] : s.watches().ByWatcher()) {
-    o << Hex(SessionOf(s, w)) << "\n";
+    o << HexId(SessionOf(s, w)) << "\n";
     for (const auto& p : paths) o << "\t" << p << "\n";
   }
   o << "\n";
@@ -177,7 +171,7 @@ std::string Wchp(const Server& s) {
   std::ostringstream o;
   for (const auto& [path, ws] : s.watches().ByPath()) {
     o << path << "\n";
-    for (auto w : ws) o << "\t" << Hex(SessionOf(s, w)) << "\n";
+    for (auto w : ws) o << "\t" << HexId(SessionOf(s, w)) << "\n";
   }
   o << "\n";
   return o.str();
@@ -204,12 +198,12 @@ std::string Dump(const Server& s) {
     << "):\n";
   for (const auto& [deadline, ids] : buckets) {
     o << ids.size() << " expire at " << WhenString(wall + deadline - mono) << ":\n";
-    for (auto id : ids) o << "\t" << Hex(id) << "\n";
+    for (auto id : ids) o << "\t" << HexId(id) << "\n";
   }
   const auto& eph = s.state().tree().ephemerals();
   o << "ephemeral nodes dump:\nSessions with Ephemerals (" << eph.size() << "):\n";
   for (const auto& [id, paths] : eph) {
-    o << Hex(id) << ":\n";
+    o << HexId(id) << ":\n";
     for (const auto& p : paths) o << "\t" << p << "\n";
   }
   // Connections grouped by when their idle timer would close them, as ZooKeeper prints them:
@@ -226,7 +220,7 @@ std::string Dump(const Server& s) {
     o << conns.size() << " expire at " << when << ":\n";
     for (const Connection* c : conns) {
       o << "\tip: /" << c->remote_ip << ":" << c->remote_port << " sessionId: "
-        << Hex(c->session_id) << "\n";
+        << HexId(c->session_id) << "\n";
     }
   }
   return o.str();
@@ -250,15 +244,6 @@ std::string Envi() {
   o << "user.home=" << (home ? home : "") << "\n";
   o << "user.dir=" << cwd << "\n";
   return o.str();
-}
-
-int64_t DirBytes(const std::string& dir) {
-  std::error_code ec;
-  int64_t total = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.is_regular_file(ec)) total += static_cast<int64_t>(e.file_size(ec));
-  }
-  return total;
 }
 
 std::string Conf(const Server& s) {

@@ -25,20 +25,10 @@ Kind Classify(Op op) {
     case Op::kGetEphemerals:
     case Op::kMultiRead:
       return Kind::kRead;
-    case Op::kCreate:
-    case Op::kCreate2:
-    case Op::kCreateContainer:
-    case Op::kCreateTTL:
-    case Op::kDelete:
-    case Op::kSetData:
-    case Op::kSetACL:
-    case Op::kMulti:
-    case Op::kReconfig:
-    case Op::kCloseSession:
     case Op::kSync:
       return Kind::kWrite;
     default:
-      return Kind::kLocal;
+      return proto::IsWriteOp(op) ? Kind::kWrite : Kind::kLocal;
   }
 }
 

@@ -11,28 +11,6 @@ using proto::Err;
 using proto::EventType;
 using proto::Op;
 
-namespace {
-
-bool IsWriteOp(Op op) {
-  switch (op) {
-    case Op::kCreate:
-    case Op::kCreate2:
-    case Op::kCreateContainer:
-    case Op::kCreateTTL:
-    case Op::kDelete:
-    case Op::kSetData:
-    case Op::kSetACL:
-    case Op::kMulti:
-    case Op::kReconfig:
-    case Op::kCloseSession:
-      return true;
-    default:
-      return false;
-  }
-}
-
-}  // namespace
-
 StateMachine::StateMachine(Options options) : options_(options) {}
 
 TxnResult StateMachine::Apply(const Txn& txn) {
@@ -74,7 +52,7 @@ TxnResult StateMachine::ApplyRequest(const Txn& txn) {
   TxnResult result;
   result.zxid = ++last_zxid_;
   auto op = static_cast<Op>(txn.op);
-  if (!IsWriteOp(op)) {
+  if (!proto::IsWriteOp(op)) {
     result.err = Err::kUnimplemented;
     return result;
   }

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <functional>
 #include <set>
 
@@ -174,22 +173,7 @@ const Command* Find(const std::string& name) {
 
 }  // namespace
 
-int64_t DirBytes(const std::string& dir) {
-  std::error_code ec;
-  int64_t total = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.is_regular_file(ec)) total += static_cast<int64_t>(e.file_size(ec));
-  }
-  return total;
-}
-
 std::string ServerStateName(const Server&) { return "standalone"; }
-
-std::string HexId(int64_t id) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(id));
-  return buf;
-}
 
 std::vector<std::string> CommandPrimaryNames() {
   std::vector<std::string> names;

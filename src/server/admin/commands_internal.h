@@ -8,6 +8,7 @@
 #include <string>
 
 #include "consensus/replicated_log.h"
+#include "server/report_util.h"
 
 namespace paddock::server {
 class Server;
@@ -26,9 +27,7 @@ void MonitorCommand(Server& s, Json& out);      // monitor (mntr)
 void SessionsCommand(Server& s, Json& out);
 
 // Helpers.
-int64_t DirBytes(const std::string& dir);
 std::string ServerStateName(const Server& s);  // "standalone" for now, as in mntr
-std::string HexId(int64_t id);                 // "0x1000001a2b3c0000"
 const char* RoleName(consensus::LogStats::Role role);  // "leader", "follower", ...
 
 }  // namespace paddock::server::admin

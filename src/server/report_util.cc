@@ -1,0 +1,23 @@
+#include "server/report_util.h"
+
+#include <cstdio>
+#include <filesystem>
+
+namespace paddock::server {
+
+int64_t DirBytes(const std::string& dir) {
+  std::error_code ec;
+  int64_t total = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.is_regular_file(ec)) total += static_cast<int64_t>(e.file_size(ec));
+  }
+  return total;
+}
+
+std::string HexId(int64_t id) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(id));
+  return buf;
+}
+
+}  // namespace paddock::server
