@@ -14,6 +14,8 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev
   # tests
   libgtest-dev libgmock-dev
+  # benchmarks: paddock-micro (Google Benchmark) and the latency plots of bench/compare.sh
+  libbenchmark-dev gnuplot-nox
   # the sessions page, rendered and captured by a real browser
   chromium
   # compatibility tests: real clients and the real server
