@@ -54,6 +54,20 @@ using Callback = std::function<void(Reply<T>)>;
 using Watcher = std::function<void(const WatchEvent&)>;
 using StateListener = std::function<void(const SessionEvent&)>;
 
+// TLS to a server's secureClientPort (ZooKeeper's zookeeper.client.secure). PEM files.
+struct TlsOptions {
+  bool enabled = false;
+  // CA certificates the server's certificate must chain to; "" uses the system's CAs.
+  std::string ca_file;
+  // The client's certificate chain and unencrypted private key, for servers that ask for one
+  // (ssl.clientAuth=need or want); both "" to send none.
+  std::string cert_file;
+  std::string key_file;
+  // The server certificate must name the host of the connect string (DNS name or IP address
+  // in its subjectAltName), as ZooKeeper's zookeeper.ssl.hostnameVerification (default true).
+  bool verify_hostname = true;
+};
+
 struct ClientOptions {
   std::string connect_string = "127.0.0.1:2181";
   std::chrono::milliseconds session_timeout{30000};
@@ -70,6 +84,9 @@ struct ClientOptions {
   uint64_t seed = 0;
   // How long a synchronous call waits for its reply before giving up with kOperationTimeout.
   std::chrono::milliseconds sync_timeout{60000};
+  // Every connection speaks TLS when tls.enabled. A failed handshake counts as a failed
+  // connection attempt (the client moves on to the next host).
+  TlsOptions tls;
 };
 
 class Client {
@@ -193,7 +210,8 @@ class Client {
   std::future<Reply<T>> Promise(Begin begin);
 };
 
-// The network client. Does not connect until Start().
+// The network client. Does not connect until Start(). Returns nullptr when the connect string
+// is malformed or a TLS file cannot be loaded.
 std::unique_ptr<Client> NewClient(ClientOptions options);
 
 }  // namespace paddock

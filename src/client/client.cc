@@ -81,7 +81,14 @@ PADDOCK_SYNC_AND_ASYNC(AddAuth, Empty, (const std::string& scheme, const std::st
 std::unique_ptr<Client> NewClient(ClientOptions options) {
   Result<client::ConnectString> cs = client::ParseConnectString(options.connect_string);
   if (!cs.ok()) return nullptr;
-  return std::make_unique<client::NetworkClient>(std::move(options), std::move(*cs));
+  net::SslCtxPtr tls_ctx;
+  if (options.tls.enabled) {
+    Result<net::SslCtxPtr> made = client::NewClientTlsContext(options.tls);
+    if (!made.ok()) return nullptr;
+    tls_ctx = std::move(*made);
+  }
+  return std::make_unique<client::NetworkClient>(std::move(options), std::move(*cs),
+                                                 std::move(tls_ctx));
 }
 
 }  // namespace paddock

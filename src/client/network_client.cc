@@ -34,6 +34,7 @@ struct NetworkClient::Conn {
   bool resolving = false;
   bool closed = false;
   proto::FrameReader frames{0xfffff + 1024};
+  std::unique_ptr<net::TlsChannel> tls;  // when options.tls is enabled
   char buf[65536];
 };
 
@@ -42,9 +43,31 @@ struct WriteReq {
   std::string bytes;
 };
 
-NetworkClient::NetworkClient(ClientOptions options, ConnectString cs)
+Result<net::SslCtxPtr> NewClientTlsContext(const TlsOptions& o) {
+  Result<net::SslCtxPtr> made = net::NewSslContext(/*server=*/false);
+  if (!made.ok()) return made.status();
+  net::SslCtxPtr ctx = std::move(*made);
+  if (o.ca_file.empty()) {
+    if (SSL_CTX_set_default_verify_paths(ctx.get()) != 1) {
+      return Status::Error("cannot load the system's CA certificates: " + net::DrainSslErrors());
+    }
+  } else if (Status s = net::LoadPemTrustStore(ctx.get(), o.ca_file); !s.ok()) {
+    return s.Wrap("tls.ca_file");
+  }
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  if (!o.cert_file.empty() || !o.key_file.empty()) {
+    const std::string& key = o.key_file.empty() ? o.cert_file : o.key_file;
+    if (Status s = net::LoadPemCertAndKey(ctx.get(), o.cert_file, key); !s.ok()) {
+      return s.Wrap("tls.cert_file/key_file");
+    }
+  }
+  return ctx;
+}
+
+NetworkClient::NetworkClient(ClientOptions options, ConnectString cs, net::SslCtxPtr tls_ctx)
     : options_(std::move(options)),
       cs_(std::move(cs)),
+      tls_ctx_(std::move(tls_ctx)),
       policy_(cs_.hosts.size(),
               options_.seed != 0 ? options_.seed : std::random_device{}() * 2654435761ULL + 1) {
   session_id_ = options_.session_id;
@@ -269,6 +292,18 @@ void NetworkClient::OnTcpConnected(int status) {
   }
   uv_tcp_nodelay(&conn_->tcp, 1);
   phase_ = ConnPhase::kHandshake;
+  if (tls_ctx_ != nullptr) {
+    // The ConnectRequest sent below is held by the channel until the TLS handshake is done.
+    conn_->tls = std::make_unique<net::TlsChannel>(tls_ctx_.get(), net::TlsChannel::Role::kClient,
+                                                   cs_.hosts[host_index_].host,
+                                                   options_.tls.verify_hostname);
+    std::string hello;
+    if (!conn_->tls->Start(&hello).ok()) {
+      DropConnection("TLS handshake failed");
+      return;
+    }
+    WriteBytes(std::move(hello));
+  }
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(&conn_->tcp),
       [](uv_handle_t* h, size_t, uv_buf_t* b) {
@@ -306,6 +341,11 @@ void NetworkClient::OnData(std::string_view bytes) {
   last_recv_ms_ = last_heard_ms_ = now;
   Conn* c = conn_;
   uint64_t gen = c->generation;
+  std::string plaintext;
+  if (c->tls != nullptr) {
+    if (!DecryptTls(bytes, &plaintext)) return;
+    bytes = plaintext;
+  }
   c->frames.Append(bytes);
   std::string_view payload;
   while (conn_ == c && c->generation == gen && !c->closed) {
@@ -318,6 +358,21 @@ void NetworkClient::OnData(std::string_view bytes) {
     std::string frame(payload);
     HandleFrame(frame);
   }
+}
+
+// Returns false when the connection was dropped (a failed handshake, an untrusted server, a
+// corrupt record, or the server's close_notify).
+bool NetworkClient::DecryptTls(std::string_view ciphertext, std::string* plaintext) {
+  Conn* c = conn_;
+  std::string wire;
+  Status s = c->tls->Receive(ciphertext, plaintext, &wire);
+  if (!wire.empty()) WriteBytes(std::move(wire));
+  if (conn_ != c) return false;  // the write failed and dropped the connection
+  if (!s.ok()) {
+    DropConnection("TLS failure");
+    return false;
+  }
+  return true;
 }
 
 void NetworkClient::HandleFrame(std::string_view frame) {
@@ -504,8 +559,23 @@ void NetworkClient::SendRequest(Request req) {
 
 void NetworkClient::SendFrame(std::string payload) {
   if (conn_ == nullptr || !conn_->tcp_open) return;
+  if (conn_->tls == nullptr) {
+    WriteBytes(Frame(payload));
+    return;
+  }
+  std::string wire;
+  if (!conn_->tls->Send(Frame(payload), &wire).ok()) {
+    DropConnection("TLS failure");
+    return;
+  }
+  last_send_ms_ = static_cast<int64_t>(uv_now(&loop_));
+  if (!wire.empty()) WriteBytes(std::move(wire));
+}
+
+void NetworkClient::WriteBytes(std::string bytes) {
+  if (conn_ == nullptr || !conn_->tcp_open) return;
   auto* w = new WriteReq;
-  w->bytes = Frame(payload);
+  w->bytes = std::move(bytes);
   w->req.data = w;
   uv_buf_t b = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
   last_send_ms_ = static_cast<int64_t>(uv_now(&loop_));

@@ -23,6 +23,7 @@
 #include "client/connect_string.h"
 #include "client/reconnect_policy.h"
 #include "client/watch_registry.h"
+#include "net/tls_channel.h"
 #include "paddock/client.h"
 #include "proto/frame.h"
 
@@ -41,9 +42,14 @@ struct Request {
   int32_t xid = 0;
 };
 
+// The client's TLS context for options.tls: trust, optional client certificate, peer
+// verification on. Errors name the file.
+Result<net::SslCtxPtr> NewClientTlsContext(const TlsOptions& options);
+
 class NetworkClient final : public Client {
  public:
-  NetworkClient(ClientOptions options, ConnectString cs);
+  // `tls_ctx` (from NewClientTlsContext) makes every connection speak TLS; null: plain TCP.
+  NetworkClient(ClientOptions options, ConnectString cs, net::SslCtxPtr tls_ctx = nullptr);
   ~NetworkClient() override;
 
   void Start() override;
@@ -106,6 +112,7 @@ class NetworkClient final : public Client {
   void OnTcpConnected(int status);
   void SendConnectRequest();
   void OnData(std::string_view bytes);
+  bool DecryptTls(std::string_view ciphertext, std::string* plaintext);
   void HandleFrame(std::string_view frame);
   void HandleConnectResponse(std::string_view frame);
   void OnSessionExpired();
@@ -115,6 +122,7 @@ class NetworkClient final : public Client {
   void HandleNotification(std::string_view body);
   void SendRequest(Request req);
   void SendFrame(std::string payload);
+  void WriteBytes(std::string bytes);
   void DropConnection(const char* reason);
   void CloseConn();
   void FailAll(Error e);
@@ -122,6 +130,7 @@ class NetworkClient final : public Client {
 
   ClientOptions options_;
   ConnectString cs_;
+  net::SslCtxPtr tls_ctx_;
   ReconnectPolicy policy_;
 
   std::thread thread_;

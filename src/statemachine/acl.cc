@@ -50,11 +50,17 @@ bool IpMatches(std::string_view acl_id, std::string_view client) {
   return (net & mask) == (host & mask);
 }
 
-bool IsAuthenticatedScheme(std::string_view scheme) { return scheme == "digest"; }
+// x509 is ZooKeeper's X509AuthenticationProvider: the subject DN of a verified TLS client
+// certificate. Paddock always offers it (ZooKeeper needs authProvider.x509 configured, without
+// which its TLS port refuses every client that presents a certificate).
+bool IsAuthenticatedScheme(std::string_view scheme) {
+  return scheme == "digest" || scheme == "x509";
+}
 
 }  // namespace
 
 bool IsValidId(std::string_view scheme, std::string_view id) {
+  if (scheme == "x509") return !id.empty();
   if (scheme == "ip") {
     uint32_t a = 0;
     int bits = 0;
@@ -81,7 +87,7 @@ bool CheckAcl(const proto::AclList& acl, int32_t perm, const Identities& identit
     for (const auto& id : identities) {
       if (id.scheme != a.id.scheme) continue;
       if (a.id.scheme == "ip" ? IpMatches(a.id.id, id.id) : a.id.id == id.id) {
-        if (a.id.scheme == "ip" || a.id.scheme == "digest") return true;
+        if (a.id.scheme == "ip" || IsAuthenticatedScheme(a.id.scheme)) return true;
       }
     }
   }

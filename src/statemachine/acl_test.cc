@@ -205,7 +205,23 @@ TEST(IsValidId, RejectsSchemesWithoutAProvider) {
   EXPECT_FALSE(IsValidId("super", ""));
   EXPECT_FALSE(IsValidId("world", "anyone"));  // world is handled by FixupAcl itself
   EXPECT_FALSE(IsValidId("sasl", "alice"));
-  EXPECT_FALSE(IsValidId("x509", "CN=alice"));
+}
+
+// x509 (a verified TLS client certificate's subject) works as with ZooKeeper's
+// authProvider.x509=X509AuthenticationProvider: valid ids, exact match, and "auth" expands to it.
+TEST(IsValidId, X509TakesTheSubjectDn) {
+  EXPECT_TRUE(IsValidId("x509", "CN=alice,O=Example"));
+  EXPECT_FALSE(IsValidId("x509", ""));
+}
+
+TEST(CheckAcl, X509MatchesTheExactSubject) {
+  AclList acl = {{perms::kRead, {"x509", "CN=alice,O=Example"}}};
+  EXPECT_TRUE(CheckAcl(acl, perms::kRead, {{"x509", "CN=alice,O=Example"}}));
+  EXPECT_FALSE(CheckAcl(acl, perms::kRead, {{"x509", "CN=bob,O=Example"}}));
+  AclList out;
+  EXPECT_EQ(FixupAcl({{perms::kAll, {"auth", ""}}}, {{"ip", "127.0.0.1"}, {"x509", "CN=a"}}, &out),
+            proto::Err::kOk);
+  EXPECT_EQ(out, (AclList{{perms::kAll, {"x509", "CN=a"}}}));
 }
 
 // FixupAcl.

@@ -127,7 +127,10 @@ void TestServer::Spawn() {
             "-Dzookeeper.admin.enableServer=false", "-Dlog4j.configuration=file:" + dir_ +
             "/log4j.properties", "-cp",
             "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-log4j12.jar:"
-            "/usr/share/java/log4j-1.2.jar",
+            "/usr/share/java/log4j-1.2.jar:"
+            // Netty's codec and resolver: the manifest of Debian's zookeeper.jar misses them,
+            // and NettyServerCnxnFactory (secureClientPort) needs them.
+            "/usr/share/java/netty-codec.jar:/usr/share/java/netty-resolver.jar",
             "org.apache.zookeeper.server.ZooKeeperServerMain", cfg};
   }
   std::vector<char*> argv;
