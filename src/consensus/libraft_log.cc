@@ -1,7 +1,9 @@
 #include "consensus/libraft_log.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -9,6 +11,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "consensus/data_dir_check.h"
 
 namespace paddock::consensus {
 namespace {
@@ -93,6 +96,8 @@ bool LibraftLog::Unframe(std::string_view entry, std::string_view* payload) {
 Status LibraftLog::Start(Callbacks callbacks) {
   callbacks_ = std::move(callbacks);
   if (Status s = MakeDirs(options_.dir); !s.ok()) return s;
+  // A damaged directory stops start-up here, naming the file (see data_dir_check.h).
+  if (Status s = CheckDataDir(options_.dir); !s.ok()) return s;
   transport_.init = NullInit;
   transport_.listen = NullListen;
   transport_.connect = NullConnect;
@@ -121,12 +126,24 @@ Status LibraftLog::Start(Callbacks callbacks) {
   raft_set_pre_vote(&raft_, true);
   if (Status s = Bootstrap(); !s.ok()) return s;
   rv = raft_start(&raft_);
-  if (rv != 0) {
-    return Status::Error(std::string("raft start (log in ") + options_.dir +
-                         "): " + raft_errmsg(&raft_));
-  }
+  if (rv != 0) return StartError();
   started_ = true;
   return Status::Ok();
+}
+
+// raft_start failed. libraft names the segment it could not load, but not the snapshot whose
+// restore (our digest check) failed: that one is the newest in the directory.
+Status LibraftLog::StartError() const {
+  std::string message = std::string("raft start (log in ") + options_.dir +
+                        "): " + raft_errmsg(const_cast<raft*>(&raft_));
+  if (restore_error_.empty()) return Status::Error(message);
+  std::vector<std::string> names;
+  if (DIR* d = opendir(options_.dir.c_str()); d != nullptr) {
+    while (dirent* e = readdir(d)) names.emplace_back(e->d_name);
+    closedir(d);
+  }
+  return Status::Error(message + "; snapshot file " + options_.dir + "/" + NewestSnapshot(names) +
+                       " (the newest, which libraft loads) is corrupt: " + restore_error_);
 }
 
 Status LibraftLog::Bootstrap() {
@@ -181,6 +198,13 @@ int LibraftLog::FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** result) n
   PADDOCK_ASSERT_MSG(ok, "malformed log entry");
   self->callbacks_.apply(payload);
   *result = nullptr;
+  self->bytes_since_snapshot_ += buf->len;
+  self->entries_since_snapshot_++;
+  // Enough bytes held in memory: a threshold of 1 makes libraft snapshot after this entry. (A
+  // plain setter of a field, safe inside the callback: it starts no I/O.)
+  if (self->bytes_since_snapshot_ >= self->options_.snapshot_bytes) {
+    raft_set_snapshot_threshold(&self->raft_, 1);
+  }
   return 0;
 }
 
@@ -191,6 +215,17 @@ int LibraftLog::FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noe
   self->snapshot_capture_us_last_ = MicrosSince(self->snapshot_start_);
   self->snapshot_bytes_last_ = static_cast<int64_t>(state.size());
   self->snapshot_index_last_ = self->raft_.last_applied;
+  // Back to the configured count; the entries kept behind this snapshot are bounded in bytes
+  // by the average entry size since the last one.
+  raft_set_snapshot_threshold(&self->raft_, self->options_.snapshot_threshold);
+  uint64_t avg = self->bytes_since_snapshot_ / std::max<uint64_t>(1, self->entries_since_snapshot_);
+  uint64_t trailing = self->options_.trailing_bytes / std::max<uint64_t>(1, avg);
+  raft_set_snapshot_trailing(
+      &self->raft_, static_cast<unsigned>(std::clamp<uint64_t>(
+                        trailing, std::min<uint64_t>(16, self->options_.snapshot_trailing),
+                        self->options_.snapshot_trailing)));
+  self->bytes_since_snapshot_ = 0;
+  self->entries_since_snapshot_ = 0;
   auto* out = static_cast<raft_buffer*>(raft_malloc(sizeof(raft_buffer)));
   PADDOCK_ASSERT(out != nullptr);
   out->len = state.size();
@@ -220,6 +255,7 @@ int LibraftLog::FsmRestore(raft_fsm* fsm, raft_buffer* buf) noexcept {
   raft_free(buf->base);
   if (!s.ok()) {
     PADDOCK_LOG_ERROR("snapshot restore failed error=\"{}\"", s.message());
+    self->restore_error_ = s.message();
     return RAFT_CORRUPT;
   }
   return 0;

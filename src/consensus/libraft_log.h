@@ -6,6 +6,8 @@
 //  * every entry is framed as [u32 length][payload] and padded to a multiple of 8 bytes;
 //  * any log-append I/O error aborts the process (fail-stop; no divergence after a bad write);
 //  * automatic recovery is off: a damaged segment stops start-up instead of being dropped;
+//  * the directory is checked before libraft loads it (data_dir_check.h): damage libraft would
+//    crash, hang or silently truncate on stops start-up with a message naming the file;
 //  * the snapshot threshold and trailing entries are kept small;
 //  * libraft is never called from its own callbacks: the caller defers (see ReplicatedLog).
 // Standalone mode is an ensemble of one voter with a transport that never connects.
@@ -39,6 +41,11 @@ struct LibraftOptions {
   unsigned heartbeat_timeout_ms = 100;
   unsigned snapshot_threshold = 10000;
   unsigned snapshot_trailing = 2000;
+  // libraft keeps every entry since the last snapshot in memory, counted in entries: these bound
+  // it in bytes too. Past snapshot_bytes of entries a snapshot is taken early, and the trailing
+  // entries kept after it are limited to about trailing_bytes.
+  uint64_t snapshot_bytes = 64ull << 20;
+  uint64_t trailing_bytes = 16ull << 20;
 };
 
 class LibraftLog final : public ReplicatedLog {
@@ -67,6 +74,7 @@ class LibraftLog final : public ReplicatedLog {
                            unsigned n, raft_io_append_cb cb) noexcept;
   static void GuardedAppendDone(raft_io_append* req, int status) noexcept;
   Status Bootstrap();
+  Status StartError() const;
 
   uv_loop_t* loop_;
   LibraftOptions options_;
@@ -78,6 +86,7 @@ class LibraftLog final : public ReplicatedLog {
   bool io_ready_ = false;
   bool started_ = false;
   std::function<void()> stop_done_;
+  std::string restore_error_;  // why the last snapshot restore failed, for StartError()
   // The guarded append: libraft's own append and the callbacks it passed.
   int (*append_)(raft_io*, raft_io_append*, const raft_entry[], unsigned, raft_io_append_cb) =
       nullptr;
@@ -93,6 +102,9 @@ class LibraftLog final : public ReplicatedLog {
   int64_t snapshot_capture_us_last_ = 0;
   int64_t snapshot_total_us_last_ = 0;
   uint64_t snapshot_index_last_ = 0;
+  // Entries applied since the last snapshot began, for the byte bound.
+  uint64_t bytes_since_snapshot_ = 0;
+  uint64_t entries_since_snapshot_ = 0;
   std::chrono::steady_clock::time_point snapshot_start_;
 };
 
