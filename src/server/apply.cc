@@ -65,7 +65,11 @@ void Server::HandleTxnResult(const Txn& txn, TxnResult& r) {
   for (const auto& t : r.triggers) {
     for (watch::WatcherId w : watches_.Trigger(t.type, t.path)) {
       auto it = connections_.find(w);
-      if (it != connections_.end()) SendNotification(*it->second, t.type, t.path);
+      if (it == connections_.end()) continue;
+      // A watcher that may not READ the node never learns of the event; a one-shot watch is
+      // used up all the same (ZooKeeper 3.8.4+, ZOOKEEPER-4799).
+      if (!statemachine::CheckAcl(t.acl, proto::perms::kRead, it->second->identities)) continue;
+      SendNotification(*it->second, t.type, t.path);
     }
   }
   if (txn.kind == TxnKind::kDeleteContainer) cleanup_pending_.erase(txn.body);

@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -52,6 +53,58 @@ std::set<std::string> ParseWhitelist(const std::string& value) {
   return out;
 }
 
+std::vector<std::string> ParseList(const std::string& value) {
+  std::vector<std::string> out;
+  std::stringstream ss(value);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item = Trim(item);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+std::string Upper(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+// ssl.clientAuth: none, want or need in any case (Java's ClientAuth.valueOf(upper)); empty is
+// ZooKeeper's default, need.
+Status ParseClientAuth(const std::string& key, const std::string& value, Config::ClientAuth* out) {
+  std::string v = Upper(value);
+  if (v.empty() || v == "NEED") {
+    *out = Config::ClientAuth::kNeed;
+  } else if (v == "WANT") {
+    *out = Config::ClientAuth::kWant;
+  } else if (v == "NONE") {
+    *out = Config::ClientAuth::kNone;
+  } else {
+    return Status::Error("invalid value for " + key + ": '" + value +
+                         "' (expected none, want or need)");
+  }
+  return Status::Ok();
+}
+
+// ssl.keyStore.type / ssl.trustStore.type: Paddock reads PEM files only.
+Status ParseStoreType(const std::string& key, const std::string& value) {
+  if (value.empty() || Upper(value) == "PEM") return Status::Ok();
+  return Status::Error("invalid value for " + key + ": '" + value +
+                       "' (only PEM is supported; convert JKS or PKCS12 stores to PEM)");
+}
+
+Status ParseProtocols(const std::string& key, const std::vector<std::string>& names) {
+  static const std::set<std::string> kKnown = {"TLS", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+  for (const auto& n : names) {
+    if (kKnown.count(n) == 0) {
+      return Status::Error("invalid value for " + key + ": '" + n +
+                           "' (expected TLSv1.2, TLSv1.3, TLSv1.1, TLSv1 or TLS)");
+    }
+  }
+  if (names.empty()) return Status::Error("invalid value for " + key + ": empty");
+  return Status::Ok();
+}
+
 using Setter = std::function<Status(Config&, const std::string& key, const std::string& value)>;
 
 const std::map<std::string, Setter>& Setters() {
@@ -60,7 +113,18 @@ const std::map<std::string, Setter>& Setters() {
       {"tickTime", [](Config& c, auto& k, auto& v) { return ParseInt(k, v, 1, kIntMax, &c.tick_ms); }},
       {"dataDir", [](Config& c, auto&, auto& v) { c.data_dir = v; return Status::Ok(); }},
       {"dataLogDir", [](Config& c, auto&, auto& v) { c.data_log_dir = v; return Status::Ok(); }},
-      {"clientPort", [](Config& c, auto& k, auto& v) { return ParseInt(k, v, 0, 65535, &c.client_port); }},
+      {"clientPort", [](Config& c, auto& k, auto& v) { c.client_port_given = true; return ParseInt(k, v, 0, 65535, &c.client_port); }},
+      {"secureClientPort", [](Config& c, auto& k, auto& v) { return ParseInt(k, v, 0, 65535, &c.secure_client_port); }},
+      {"ssl.keyStore.location", [](Config& c, auto&, auto& v) { c.ssl_key_store_location = v; return Status::Ok(); }},
+      {"ssl.keyStore.password", [](Config& c, auto&, auto& v) { c.ssl_key_store_password = v; return Status::Ok(); }},
+      {"ssl.keyStore.type", [](Config&, auto& k, auto& v) { return ParseStoreType(k, v); }},
+      {"ssl.trustStore.location", [](Config& c, auto&, auto& v) { c.ssl_trust_store_location = v; return Status::Ok(); }},
+      {"ssl.trustStore.password", [](Config&, auto&, auto&) { return Status::Ok(); }},  // PEM CAs are not encrypted
+      {"ssl.trustStore.type", [](Config&, auto& k, auto& v) { return ParseStoreType(k, v); }},
+      {"ssl.clientAuth", [](Config& c, auto& k, auto& v) { return ParseClientAuth(k, v, &c.ssl_client_auth); }},
+      {"ssl.protocol", [](Config& c, auto& k, auto& v) { c.ssl_protocol = v; return ParseProtocols(k, {v}); }},
+      {"ssl.enabledProtocols", [](Config& c, auto& k, auto& v) { c.ssl_enabled_protocols = ParseList(v); return ParseProtocols(k, c.ssl_enabled_protocols); }},
+      {"ssl.ciphersuites", [](Config& c, auto&, auto& v) { c.ssl_cipher_suites = ParseList(v); return Status::Ok(); }},
       {"clientPortAddress", [](Config& c, auto&, auto& v) { c.client_port_address = v; return Status::Ok(); }},
       {"minSessionTimeout", [](Config& c, auto& k, auto& v) { return ParseInt(k, v, -1, kIntMax, &c.session_timeout_ms_min); }},
       {"maxSessionTimeout", [](Config& c, auto& k, auto& v) { return ParseInt(k, v, -1, kIntMax, &c.session_timeout_ms_max); }},
@@ -80,9 +144,11 @@ const std::map<std::string, Setter>& Setters() {
       {"admin.serverPort", [](Config& c, auto& k, auto& v) { return ParseInt(k, v, 0, 65535, &c.admin_server_port); }},
       {"admin.commandURL", [](Config& c, auto&, auto& v) { c.admin_command_url = v; return Status::Ok(); }},
       {"paddock.logLevel", [](Config& c, auto&, auto& v) { c.log_level = v; return Status::Ok(); }},
+      {"paddock.maxUnsentBytes", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 65536, INT64_MAX, &c.max_unsent_bytes); }},
       {"paddock.handshakeTimeoutMs", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 1, INT64_MAX, &c.handshake_timeout_ms); }},
       {"paddock.snapshotThreshold", [](Config& c, auto& k, auto& v) { return ParseInt<uint32_t>(k, v, 16, 1u << 30, &c.snapshot_threshold); }},
       {"paddock.snapshotTrailing", [](Config& c, auto& k, auto& v) { return ParseInt<uint32_t>(k, v, 0, 1u << 30, &c.snapshot_trailing); }},
+      {"paddock.diskReserveBytes", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 0, INT64_MAX, &c.disk_reserve_bytes); }},
   };
   return setters;
 }
@@ -145,6 +211,10 @@ Status ValidateConfig(const Config& c) {
   if (kLevels.count(c.log_level) == 0) {
     return Status::Error("invalid value for paddock.logLevel: '" + c.log_level +
                          "' (expected trace, debug, info, warn, error or off)");
+  }
+  if (c.secure_client_port >= 0 && c.ssl_key_store_location.empty()) {
+    return Status::Error("secureClientPort is set but ssl.keyStore.location is not (a PEM file "
+                         "with the server's private key and certificate chain)");
   }
   if (c.admin_command_url.size() < 2 || c.admin_command_url[0] != '/' ||
       c.admin_command_url.back() == '/') {

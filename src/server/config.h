@@ -29,6 +29,8 @@ struct Config {
   int32_t sync_limit = 5;
   int32_t jute_max_buffer = 0xfffff;
   int32_t global_outstanding_limit = 1000;
+  // A client whose unsent replies and notifications exceed this is disconnected.
+  int64_t max_unsent_bytes = 64 << 20;
   bool extended_types_enabled = false;
   std::string super_digest;  // DigestAuthenticationProvider.superDigest
   int64_t container_check_interval_ms = 60000;
@@ -43,12 +45,27 @@ struct Config {
   int64_t handshake_timeout_ms = 10000;
   uint32_t snapshot_threshold = 10000;
   uint32_t snapshot_trailing = 2000;
+  // Client writes are refused (SYSTEMERROR) while the log's filesystem has less free space than
+  // this; 0 disables the check (see server/disk_guard.h).
+  int64_t disk_reserve_bytes = 64ll << 20;
   // The admin HTTP endpoint (ZooKeeper's AdminServer keys). Loopback by default, unlike
   // ZooKeeper's 0.0.0.0: the endpoint has no authentication.
   bool admin_enable_server = true;
   std::string admin_server_address = "127.0.0.1";
   int32_t admin_server_port = 8080;
   std::string admin_command_url = "/commands";
+  // TLS: ZooKeeper's secureClientPort and ssl.* keys, PEM files only (ClientX509Util). Without
+  // clientPort and with secureClientPort, only the TLS port listens, as in ZooKeeper.
+  bool client_port_given = false;  // clientPort appeared in the file (or on the command line)
+  int32_t secure_client_port = -1;  // -1: no TLS port
+  std::string ssl_key_store_location;  // PEM: private key and certificate chain
+  std::string ssl_key_store_password;  // decrypts an encrypted key
+  std::string ssl_trust_store_location;  // PEM CA bundle; empty: the system's CAs
+  enum class ClientAuth { kNone, kWant, kNeed };
+  ClientAuth ssl_client_auth = ClientAuth::kNeed;  // ZooKeeper's default
+  std::string ssl_protocol = "TLSv1.2";       // ZooKeeper 3.8's default
+  std::vector<std::string> ssl_enabled_protocols;  // empty: ssl_protocol alone
+  std::vector<std::string> ssl_cipher_suites;      // IANA names; empty: OpenSSL's defaults
   std::string source;  // the file read, for `conf`
   std::string text;    // its contents, for the admin command initial_configuration
 
@@ -59,6 +76,8 @@ struct Config {
     return session_timeout_ms_max < 0 ? 20 * tick_ms : session_timeout_ms_max;
   }
   std::string RaftDir() const { return (data_log_dir.empty() ? data_dir : data_log_dir) + "/raft"; }
+  // The plain port listens unless only secureClientPort was configured.
+  bool PlainPortEnabled() const { return client_port_given || secure_client_port < 0; }
 };
 
 // Parses zoo.cfg text. `unknown` receives keys that were ignored.

@@ -39,6 +39,12 @@ TEST(Config, HandshakeTimeoutDefaultsToTenSecondsAndIsConfigurable) {
   EXPECT_FALSE(ParseConfig("paddock.handshakeTimeoutMs=0\n", nullptr).ok());
 }
 
+TEST(Config, DiskReserveDefaultsTo64MiBAndZeroDisablesIt) {
+  EXPECT_EQ(ParseConfig("", nullptr)->disk_reserve_bytes, 64ll << 20);
+  EXPECT_EQ(ParseConfig("paddock.diskReserveBytes=0\n", nullptr)->disk_reserve_bytes, 0);
+  EXPECT_FALSE(ParseConfig("paddock.diskReserveBytes=-1\n", nullptr).ok());
+}
+
 TEST(Config, StarWhitelistsEveryFourLetterWord) {
   Result<Config> c = ParseConfig("4lw.commands.whitelist=*\n", nullptr);
   ASSERT_TRUE(c.ok());
@@ -102,6 +108,56 @@ TEST(Config, MalformedAdminAndLogValuesNameTheKey) {
 
 TEST(Config, LineWithoutSeparatorIsRefused) {
   EXPECT_FALSE(ParseConfig("justakey\n", nullptr).ok());
+}
+
+TEST(Config, TlsIsOffByDefaultWithZooKeepersDefaults) {
+  Result<Config> c = ParseConfig("", nullptr);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->secure_client_port, -1);
+  EXPECT_TRUE(c->PlainPortEnabled());
+  EXPECT_EQ(c->ssl_client_auth, Config::ClientAuth::kNeed);
+  EXPECT_EQ(c->ssl_protocol, "TLSv1.2");
+  EXPECT_TRUE(c->ssl_enabled_protocols.empty());
+}
+
+TEST(Config, ReadsZooKeepersSslKeys) {
+  std::vector<std::string> unknown;
+  Result<Config> c = ParseConfig(
+      "secureClientPort=2281\nssl.keyStore.location=/k.pem\nssl.keyStore.password=pw\n"
+      "ssl.keyStore.type=PEM\nssl.trustStore.location=/ca.pem\nssl.trustStore.type=pem\n"
+      "ssl.clientAuth=Want\nssl.protocol=TLSv1.3\nssl.enabledProtocols=TLSv1.2, TLSv1.3\n"
+      "ssl.ciphersuites=TLS_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n"
+      "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory\n",
+      &unknown);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->secure_client_port, 2281);
+  EXPECT_FALSE(c->PlainPortEnabled()) << "clientPort absent: only the TLS port, as in ZooKeeper";
+  EXPECT_EQ(c->ssl_key_store_location, "/k.pem");
+  EXPECT_EQ(c->ssl_key_store_password, "pw");
+  EXPECT_EQ(c->ssl_trust_store_location, "/ca.pem");
+  EXPECT_EQ(c->ssl_client_auth, Config::ClientAuth::kWant);
+  EXPECT_EQ(c->ssl_protocol, "TLSv1.3");
+  EXPECT_EQ(c->ssl_enabled_protocols, (std::vector<std::string>{"TLSv1.2", "TLSv1.3"}));
+  EXPECT_EQ(c->ssl_cipher_suites.size(), 2u);
+  EXPECT_EQ(unknown, std::vector<std::string>{"serverCnxnFactory"});
+  EXPECT_TRUE(ParseConfig("clientPort=2181\nsecureClientPort=2281\nssl.keyStore.location=/k\n",
+                          nullptr)->PlainPortEnabled());
+  EXPECT_EQ(ParseConfig("ssl.clientAuth=NONE\n", nullptr)->ssl_client_auth,
+            Config::ClientAuth::kNone);
+}
+
+TEST(Config, BadSslValuesNameTheKey) {
+  for (const char* text : {"ssl.keyStore.type=JKS\n", "ssl.trustStore.type=PKCS12\n",
+                           "ssl.clientAuth=maybe\n", "ssl.protocol=SSLv3\n",
+                           "ssl.enabledProtocols=TLSv1.2,TLSv9\n", "secureClientPort=http\n"}) {
+    Result<Config> c = ParseConfig(text, nullptr);
+    ASSERT_FALSE(c.ok()) << text;
+    std::string key(text, std::string(text).find('='));
+    EXPECT_NE(c.status().message().find(key), std::string::npos) << c.status().message();
+  }
+  Result<Config> c = ParseConfig("secureClientPort=2281\n", nullptr);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("ssl.keyStore.location"), std::string::npos);
 }
 
 }  // namespace

@@ -37,9 +37,12 @@ void Connection::Start() {
 }
 
 void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  // One buffer for every connection: the loop reads one socket at a time and its bytes are
+  // consumed before the next read. Idle connections then cost no read buffer at all.
   auto* c = static_cast<Connection*>(h->data);
-  buf->base = c->read_buf_;
-  buf->len = sizeof(c->read_buf_);
+  std::span<char> shared = c->server_->ReadBuffer();
+  buf->base = shared.data();
+  buf->len = shared.size();
 }
 
 void Connection::OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
@@ -51,15 +54,42 @@ void Connection::OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     return;
   }
   if (c->closing()) return;
-  c->frames.Append(std::string_view(buf->base, static_cast<size_t>(n)));
+  std::string_view bytes(buf->base, static_cast<size_t>(n));
+  if (c->tls_ != nullptr) {
+    if (!c->ReadTls(bytes)) return;
+  } else {
+    c->frames.Append(bytes);
+  }
   c->server_->OnConnectionData(*c);
 }
 
 void Connection::Send(std::string_view frames_bytes) {
   // Nothing is queued after Close(): what was queued before it still goes out.
   if (handle_closed_ || state == State::kClosing) return;
-  out_.append(frames_bytes);
+  if (unsent_bytes() == 0) output_progress_mono_ms_ = server_->clock().NowMonotonicMs();
+  if (!AppendOutput(frames_bytes)) return;
+  if (unsent_bytes() > max_unsent_bytes_) {
+    PADDOCK_LOG_WARN("closing connection remote={}:{} session=0x{:x} unsent_bytes={} limit={} "
+                     "reason=\"client is not reading its replies (paddock.maxUnsentBytes)\"",
+                     remote_ip, remote_port, session_id, unsent_bytes(), max_unsent_bytes_);
+    server_->mutable_stats().slow_client_disconnects++;
+    Abort("client not reading: unsent output over paddock.maxUnsentBytes");
+    return;
+  }
   if (!writing_) Flush();
+}
+
+void Connection::PauseReading() {
+  if (reading_paused_ || closing()) return;
+  reading_paused_ = true;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+}
+
+void Connection::ResumeReading() {
+  if (!reading_paused_) return;
+  reading_paused_ = false;
+  if (closing()) return;
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), OnAlloc, OnRead);
 }
 
 void Connection::Flush() {
@@ -85,11 +115,14 @@ void Connection::OnWrite(uv_write_t* req, int status) {
     c->Abort(uv_strerror(status));
     return;
   }
+  c->output_progress_mono_ms_ = c->server_->clock().NowMonotonicMs();
   if (!c->out_.empty()) {
     c->Flush();
   } else if (c->closing()) {
     c->CloseHandle();
   }
+  // Replies held back while output was backed up can be produced now.
+  if (!c->closing()) c->server_->OnConnectionWritable(*c);
 }
 
 void Connection::Close(const char* reason) {
@@ -100,6 +133,12 @@ void Connection::Close(const char* reason) {
   close_reason = reason;
   uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
   server_->OnConnectionClosing(*this);
+  if (tls_ != nullptr && !handle_closed_) {
+    std::string wire;
+    tls_->Shutdown(&wire);  // close_notify, after whatever is queued
+    out_.append(wire);
+    if (!writing_) Flush();
+  }
   if (!writing_ && out_.empty()) CloseHandle();
 }
 
@@ -119,6 +158,66 @@ void Connection::CloseHandle() {
 void Connection::OnClosed(uv_handle_t* h) {
   auto* c = static_cast<Connection*>(h->data);
   c->server_->OnConnectionFreed(c->id_);
+}
+
+void Connection::EnableTls(SSL_CTX* ctx) {
+  tls_ = std::make_unique<net::TlsChannel>(ctx, net::TlsChannel::Role::kServer);
+}
+
+// Returns false when the connection was closed: a failed handshake (an untrusted or missing
+// client certificate, a plain-text client on the TLS port) or a corrupt record.
+bool Connection::ReadTls(std::string_view ciphertext) {
+  std::string plaintext;
+  std::string wire;
+  bool was_done = tls_->handshake_done();
+  Status s = tls_->Receive(ciphertext, &plaintext, &wire);
+  if (!wire.empty()) {
+    out_.append(wire);  // handshake messages, or the alert that explains a failure
+    if (!writing_) Flush();
+  }
+  if (!s.ok()) {
+    if (tls_->peer_closed()) {
+      closed_by_peer = true;
+      Abort("client closed");
+      return false;
+    }
+    PADDOCK_LOG_WARN("tls connection closed remote={}:{} session=0x{:x} handshake_done={} "
+                     "error=\"{}\"", remote_ip, remote_port, session_id, tls_->handshake_done(),
+                     s.message());
+    // As ZooKeeper's NettyServerCnxnFactory, a failed handshake counts as an auth failure.
+    if (!tls_->handshake_done()) server_->mutable_stats().auth_failed_count++;
+    Close(tls_->handshake_done() ? "TLS error" : "TLS handshake failed");
+    return false;
+  }
+  if (!was_done && tls_->handshake_done()) OnTlsHandshakeDone();
+  frames.Append(plaintext);
+  return true;
+}
+
+// ZooKeeper's X509AuthenticationProvider: a verified client certificate authenticates the
+// connection as x509:<subject DN>, usable in ACLs like any other identity.
+void Connection::OnTlsHandshakeDone() {
+  std::string subject = tls_->PeerSubject();
+  if (!subject.empty()) identities.push_back({"x509", subject});
+  PADDOCK_LOG_DEBUG("tls handshake done remote={}:{} tls=\"{}\" client_cert=\"{}\"", remote_ip,
+                    remote_port, tls_->Describe(), subject);
+}
+
+bool Connection::AppendOutput(std::string_view plaintext) {
+  if (tls_ == nullptr) {
+    out_.append(plaintext);
+    return true;
+  }
+  std::string wire;
+  Status s = tls_->Send(plaintext, &wire);
+  out_.append(wire);
+  if (!s.ok()) {
+    PADDOCK_LOG_WARN("tls connection closed remote={}:{} session=0x{:x} error=\"{}\"", remote_ip,
+                     remote_port, session_id, s.message());
+    Abort("TLS error");
+    return false;
+  }
+  return true;
 }
 
 void Connection::RecordLatency(int64_t ms) {

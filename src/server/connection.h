@@ -14,9 +14,11 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "net/tls_channel.h"
 #include "proto/frame.h"
 #include "proto/records.h"
 
@@ -49,6 +51,11 @@ class Connection {
   int64_t id() const { return id_; }
   // Starts reading; REQUIRES: the handle has been accepted.
   void Start();
+  // Speaks TLS on this connection (an accept on secureClientPort). REQUIRES: before Start();
+  // ctx outlives the connection. Bytes read are decrypted before framing and bytes sent are
+  // encrypted; a TLS failure closes this connection only, with a log line.
+  void EnableTls(SSL_CTX* ctx);
+  bool secure() const { return tls_ != nullptr; }
   // Queues bytes (one or more complete frames) for sending.
   void Send(std::string_view frames);
   // Stops reading and closes once queued output is flushed. Idempotent.
@@ -56,6 +63,17 @@ class Connection {
   // Closes at once, dropping unsent output.
   void Abort(const char* reason);
   bool closing() const { return state == State::kClosing; }
+  // Flow control (globalOutstandingLimit): stop and resume reading from the socket. Frames
+  // already buffered stay in `frames` until the server processes them.
+  void PauseReading();
+  void ResumeReading();
+  bool reading_paused() const { return reading_paused_; }
+  // A client whose unsent output grows past this is disconnected (it is not reading).
+  void set_max_unsent_bytes(size_t n) { max_unsent_bytes_ = n; }
+  size_t unsent_bytes() const { return out_.size() + inflight_.size(); }
+  // When output last made progress: queued into an empty buffer, or a write completed. A
+  // connection with unsent output and no progress for a session timeout is not reading.
+  int64_t output_progress_mono_ms() const { return output_progress_mono_ms_; }
 
   // Set by the server.
   State state = State::kHandshake;
@@ -98,6 +116,10 @@ class Connection {
   static void OnClosed(uv_handle_t* h);
   void Flush();
   void CloseHandle();
+  // TLS (tls_ set): decrypt what was read into `frames`; encrypt what is sent into out_.
+  bool ReadTls(std::string_view ciphertext);
+  bool AppendOutput(std::string_view plaintext);
+  void OnTlsHandshakeDone();
 
   Server* server_;
   int64_t id_;
@@ -107,7 +129,10 @@ class Connection {
   std::string inflight_;  // being written
   bool writing_ = false;
   bool handle_closed_ = false;
-  char read_buf_[65536];
+  bool reading_paused_ = false;
+  size_t max_unsent_bytes_ = SIZE_MAX;
+  int64_t output_progress_mono_ms_ = 0;
+  std::unique_ptr<net::TlsChannel> tls_;
 };
 
 }  // namespace paddock::server

@@ -250,7 +250,7 @@ std::string Conf(const Server& s) {
   const Config& c = s.config();
   std::ostringstream o;
   o << "clientPort=" << c.client_port << "\n";
-  o << "secureClientPort=-1\n";
+  o << "secureClientPort=" << c.secure_client_port << "\n";
   o << "dataDir=" << c.data_dir << "\n";
   o << "dataDirSize=" << DirBytes(c.RaftDir()) << "\n";
   o << "dataLogDir=" << (c.data_log_dir.empty() ? c.data_dir : c.data_log_dir) << "\n";

@@ -34,7 +34,10 @@ int main(int argc, char** argv) {
                  config.status().message().c_str());
     return 2;
   }
-  if (port >= 0) config->client_port = port;
+  if (port >= 0) {
+    config->client_port = port;
+    config->client_port_given = true;
+  }
   if (!data_dir.empty()) config->data_dir = data_dir;
   if (!log_level.empty()) config->log_level = log_level;
   if (!paddock::log::SetLevel(config->log_level)) {

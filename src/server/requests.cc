@@ -1,4 +1,7 @@
 // The read side of a connection: handshake, request classification and the FIFO pipeline.
+#include <algorithm>
+#include <vector>
+
 #include "base/log.h"
 #include "proto/frame.h"
 #include "server/four_letter.h"
@@ -34,6 +37,7 @@ Kind Classify(Op op) {
 
 std::string Frame(const proto::ReplyHeader& h, std::string_view body) {
   std::string out;
+  out.reserve(4 + 16 + body.size());  // length, reply header (xid, zxid, err), body
   size_t at = proto::BeginFrame(&out);
   proto::JuteWriter w(&out);
   h.Encode(w);
@@ -69,8 +73,68 @@ void Server::OnConnectionData(Connection& c) {
       HandleHandshake(c, payload);
     } else {
       HandleRequest(c, payload);
+      if (ShouldThrottle(c)) {
+        Throttle(c);
+        return;
+      }
     }
   }
+}
+
+// globalOutstandingLimit, as ZooKeeper's shouldThrottle: while more requests are outstanding
+// server-wide than the limit, a connection that has any outstanding stops being read. Requests
+// wait in the client's socket buffer, not in our memory; a connection with none outstanding
+// still gets one in, so every client progresses.
+bool Server::ShouldThrottle(const Connection& c) const {
+  return outstanding_ > config_.global_outstanding_limit && !c.pipeline.empty();
+}
+
+void Server::Throttle(Connection& c) {
+  c.PauseReading();
+  throttled_.insert(c.id());
+  stats_.throttle_events++;
+  if (!throttling_) {
+    throttling_ = true;
+    PADDOCK_LOG_WARN("throttling clients outstanding={} globalOutstandingLimit={} "
+                     "reason=\"more requests outstanding than the limit: connections with "
+                     "requests in progress are not read until they complete\"",
+                     outstanding_, config_.global_outstanding_limit);
+  }
+}
+
+// Runs once per loop turn: connections whose condition cleared are read again, frames they had
+// buffered first.
+void Server::ResumeThrottled() {
+  if (throttled_.empty()) return;
+  std::vector<int64_t> ids(throttled_.begin(), throttled_.end());
+  for (int64_t id : ids) {
+    auto it = connections_.find(id);
+    if (it == connections_.end() || it->second->closing()) {
+      throttled_.erase(id);
+      continue;
+    }
+    Connection& c = *it->second;
+    if (ShouldThrottle(c)) continue;
+    throttled_.erase(id);
+    TouchSession(c.session_id);
+    c.ResumeReading();
+    OnConnectionData(c);
+  }
+  if (throttled_.empty() && throttling_) {
+    throttling_ = false;
+    PADDOCK_LOG_INFO("throttling ended outstanding={} globalOutstandingLimit={}", outstanding_,
+                     config_.global_outstanding_limit);
+  }
+}
+
+void Server::OnConnectionWritable(Connection& c) {
+  if (c.unsent_bytes() <= DrainPauseBytes()) Drain(c);
+}
+
+// Reads are answered only while the connection's unsent output is below this: a client that
+// pipelines large reads gets them as fast as it reads, not all at once in memory.
+size_t Server::DrainPauseBytes() const {
+  return static_cast<size_t>(std::max(config_.jute_max_buffer, 1 << 20));
 }
 
 void Server::HandleHandshake(Connection& c, std::string_view payload) {
@@ -177,14 +241,17 @@ void Server::HandleAuth(Connection& c, std::string_view body) {
   proto::AuthPacket auth;
   proto::ReplyHeader h{proto::kXidAuth, 0, 0};
   bool ok = proto::DecodeFrom(body, &auth);
+  // A connection holds each identity once, as ZooKeeper's authInfo set does.
+  auto add = [&c](proto::Id id) {
+    auto& ids = c.identities;
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(std::move(id));
+  };
   if (ok && auth.scheme == "digest") {
     std::string id = statemachine::DigestId(auth.auth.value_or(""));
-    if (!config_.super_digest.empty() && id == config_.super_digest) {
-      c.identities.push_back({"super", ""});
-    }
-    c.identities.push_back({"digest", id});
+    if (!config_.super_digest.empty() && id == config_.super_digest) add({"super", ""});
+    add({"digest", id});
   } else if (ok && auth.scheme == "ip") {
-    c.identities.push_back({"ip", c.remote_ip});
+    add({"ip", c.remote_ip});
   } else {
     ok = false;
   }
@@ -201,6 +268,8 @@ void Server::HandleAuth(Connection& c, std::string_view body) {
 
 void Server::Enqueue(Connection& c, PendingRequest p) {
   c.pipeline.push_back(std::move(p));
+  outstanding_++;
+  stats_.outstanding_peak = std::max(stats_.outstanding_peak, outstanding_);
   PendingRequest& back = c.pipeline.back();
   if (back.kind == Kind::kWrite) {
     auto kind = back.op == static_cast<int32_t>(Op::kSync) ? statemachine::TxnKind::kSync
@@ -211,6 +280,12 @@ void Server::Enqueue(Connection& c, PendingRequest p) {
 }
 
 void Server::ProposeWrite(Connection& c, PendingRequest& p, statemachine::TxnKind kind) {
+  // A nearly full disk refuses data-changing requests: SYSTEMERROR, the write not executed.
+  if (kind == statemachine::TxnKind::kRequest && p.op != static_cast<int32_t>(Op::kCloseSession) &&
+      !disk_guard_->WritesAllowed(clock_->NowMonotonicMs())) {
+    FinishReply(c, p, {p.xid, sm_.last_zxid(), static_cast<int32_t>(Err::kSystemError)}, {});
+    return;
+  }
   statemachine::Txn txn;
   txn.kind = kind;
   txn.session_id = c.session_id;
@@ -230,10 +305,16 @@ void Server::Drain(Connection& c) {
   while (!c.pipeline.empty() && !c.closing()) {
     PendingRequest& p = c.pipeline.front();
     if (p.kind == Kind::kWrite && !p.done) return;
+    if (!p.done && c.unsent_bytes() > DrainPauseBytes()) return;  // resumed by OnWrite
     if (!p.done) ExecuteAtHead(c, p);
-    c.Send(p.reply);
     bool close = p.close_after;
+    std::string reply = std::move(p.reply);
     c.pipeline.pop_front();
+    outstanding_--;
+    // A connection we do not read cannot be heard from: its requests completing is its sign of
+    // life, so that our own backlog never expires a session.
+    if (c.reading_paused()) TouchSession(c.session_id);
+    c.Send(reply);  // may close the connection (unsent bytes over the limit)
     if (close) {
       c.Close("closed after reply");
       return;
@@ -244,6 +325,17 @@ void Server::Drain(Connection& c) {
 void Server::FinishReply(Connection& c, PendingRequest& p, const proto::ReplyHeader& h,
                          const std::string& body) {
   p.reply = Frame(h, body);
+  if (p.reply.size() - 4 > static_cast<size_t>(config_.jute_max_buffer)) {
+    // A client would refuse a frame over jute.maxbuffer and reconnect, to ask again forever:
+    // it gets MARSHALLINGERROR instead (a getChildren of a huge parent, a large multiRead).
+    PADDOCK_LOG_WARN("reply too large session=0x{:x} op={} xid={} bytes={} jute.maxbuffer={} "
+                     "reply=MARSHALLINGERROR", c.session_id, p.op, p.xid, p.reply.size() - 4,
+                     config_.jute_max_buffer);
+    stats_.oversized_replies++;
+    proto::ReplyHeader err = h;
+    err.err = static_cast<int32_t>(Err::kMarshallingError);
+    p.reply = Frame(err, {});
+  }
   p.done = true;
   c.packets_sent++;
   stats_.packets_sent++;

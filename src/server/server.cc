@@ -11,12 +11,15 @@
 #include "consensus/libraft_log.h"
 #include "server/admin/endpoint.h"
 #include "server/admin/router.h"
+#include "server/tls.h"
 #include "session/password.h"
 
 namespace paddock::server {
 
 namespace {
 constexpr size_t kExpiriesPerTurnMax = 1000;
+// How stale the disk guard's free-space reading may be.
+constexpr int64_t kDiskCheckMs = 100;
 }
 
 Server::Server(Config config, const Clock* clock)
@@ -34,12 +37,21 @@ Status Server::Run() {
   // ignores SIGPIPE when the admin endpoint starts; doing it here makes that independent of
   // admin.enableServer.
   std::signal(SIGPIPE, SIG_IGN);
+  // TLS files are read before anything else, so that a bad ssl.* key stops start-up at once.
+  if (config_.secure_client_port >= 0) {
+    Result<net::SslCtxPtr> tls = NewServerTlsContext(config_);
+    if (!tls.ok()) return tls.status();
+    tls_ctx_ = std::move(*tls);
+  }
   consensus::LibraftOptions lo;
   lo.dir = config_.RaftDir();
   lo.id = static_cast<uint64_t>(config_.server_id);
   lo.snapshot_threshold = config_.snapshot_threshold;
   lo.snapshot_trailing = config_.snapshot_trailing;
   log_ = std::make_unique<consensus::LibraftLog>(&loop_, lo);
+  disk_guard_ = std::make_unique<DiskGuard>(
+      lo.dir, config_.disk_reserve_bytes, kDiskCheckMs,
+      [dir = lo.dir] { return DiskGuard::StatvfsFreeBytes(dir); });
 
   uv_check_init(&loop_, &check_);
   check_.data = this;
@@ -122,6 +134,8 @@ void Server::Shutdown() {
   serving_ = false;
   for (auto& [id, c] : connections_) c->Abort("server shutting down");
   if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+  if (secure_listening_) uv_close(reinterpret_cast<uv_handle_t*>(&secure_listener_), nullptr);
+  secure_listening_ = false;
   listening_ = false;
   uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
@@ -140,6 +154,7 @@ void Server::OnCheck(uv_check_t* h) {
   auto* self = static_cast<Server*>(h->data);
   if (self->stopping_) return;
   self->CheckLeadership();
+  self->ResumeThrottled();
   self->FlushProposals();
 }
 
@@ -189,34 +204,48 @@ void Server::BecomeServing() {
   uv_timer_start(&cleaner_timer_, OnCleanerTimer,
                  static_cast<uint64_t>(config_.container_check_interval_ms),
                  static_cast<uint64_t>(config_.container_check_interval_ms));
-  PADDOCK_LOG_INFO("serving port={} zxid=0x{:x} sessions={} nodes={}", config_.client_port,
-                   sm_.last_zxid(), sm_.sessions().size(), sm_.tree().NodeCount());
+  PADDOCK_LOG_INFO("serving port={} secure_port={} zxid=0x{:x} sessions={} nodes={}",
+                   config_.PlainPortEnabled() ? config_.client_port : -1,
+                   config_.secure_client_port, sm_.last_zxid(), sm_.sessions().size(),
+                   sm_.tree().NodeCount());
 }
 
+// Plain clientPort and TLS secureClientPort, each when configured; both on clientPortAddress.
 Status Server::Listen() {
-  uv_tcp_init(&loop_, &listener_);
-  listener_.data = this;
-  listening_ = true;
+  if (config_.PlainPortEnabled()) {
+    if (Status s = ListenOn(&listener_, &listening_, config_.client_port); !s.ok()) return s;
+  }
+  if (tls_ctx_ != nullptr) {
+    Status s = ListenOn(&secure_listener_, &secure_listening_, config_.secure_client_port);
+    if (!s.ok()) return s.Wrap("secureClientPort");
+  }
+  return Status::Ok();
+}
+
+Status Server::ListenOn(uv_tcp_t* listener, bool* listening, int port) {
+  uv_tcp_init(&loop_, listener);
+  listener->data = this;
+  *listening = true;
   sockaddr_storage addr{};
   const std::string& host = config_.client_port_address;
   int rv = 0;
   if (host.empty()) {
-    rv = uv_ip6_addr("::", config_.client_port, reinterpret_cast<sockaddr_in6*>(&addr));
+    rv = uv_ip6_addr("::", port, reinterpret_cast<sockaddr_in6*>(&addr));
   } else if (host.find(':') != std::string::npos) {
-    rv = uv_ip6_addr(host.c_str(), config_.client_port, reinterpret_cast<sockaddr_in6*>(&addr));
+    rv = uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr));
   } else {
-    rv = uv_ip4_addr(host.c_str(), config_.client_port, reinterpret_cast<sockaddr_in*>(&addr));
+    rv = uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
   }
   if (rv != 0) return Status::Error("invalid clientPortAddress '" + host + "'");
-  rv = uv_tcp_bind(&listener_, reinterpret_cast<sockaddr*>(&addr), 0);
+  rv = uv_tcp_bind(listener, reinterpret_cast<sockaddr*>(&addr), 0);
   if (rv == UV_EAFNOSUPPORT && host.empty()) {
-    uv_ip4_addr("0.0.0.0", config_.client_port, reinterpret_cast<sockaddr_in*>(&addr));
-    rv = uv_tcp_bind(&listener_, reinterpret_cast<sockaddr*>(&addr), 0);
+    uv_ip4_addr("0.0.0.0", port, reinterpret_cast<sockaddr_in*>(&addr));
+    rv = uv_tcp_bind(listener, reinterpret_cast<sockaddr*>(&addr), 0);
   }
-  if (rv == 0) rv = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 1024, OnNewConnection);
+  if (rv == 0) rv = uv_listen(reinterpret_cast<uv_stream_t*>(listener), 1024, OnNewConnection);
   if (rv != 0) {
     return Status::Error("cannot listen on " + (host.empty() ? std::string("*") : host) + ":" +
-                         std::to_string(config_.client_port) + ": " + uv_strerror(rv));
+                         std::to_string(port) + ": " + uv_strerror(rv));
   }
   return Status::Ok();
 }
@@ -226,6 +255,7 @@ void Server::OnNewConnection(uv_stream_t* listener, int status) {
   if (status != 0 || self->stopping_) return;
   int64_t id = self->next_connection_id_++;
   auto conn = std::make_unique<Connection>(self, id, self->config_.jute_max_buffer);
+  conn->set_max_unsent_bytes(static_cast<size_t>(self->config_.max_unsent_bytes));
   uv_tcp_init(&self->loop_, conn->handle());
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(conn->handle())) != 0) {
     Connection* raw = conn.release();
@@ -237,6 +267,9 @@ void Server::OnNewConnection(uv_stream_t* listener, int status) {
   self->connections_[id] = std::move(conn);
   raw->established_wall_ms = self->clock_->NowWallMs();
   raw->accepted_mono_ms = self->clock_->NowMonotonicMs();
+  if (listener == reinterpret_cast<uv_stream_t*>(&self->secure_listener_)) {
+    raw->EnableTls(self->tls_ctx_.get());
+  }
   raw->Start();
   raw->identities.push_back({"ip", raw->remote_ip});
   if (!self->AdmitConnection(*raw)) raw->Abort("too many connections from this address");
@@ -258,22 +291,37 @@ bool Server::AdmitConnection(Connection& c) {
 }
 
 void Server::OnHandshakeTimer(uv_timer_t* t) {
-  static_cast<Server*>(t->data)->CloseStalledHandshakes();
+  static_cast<Server*>(t->data)->ScanConnections();
 }
 
-// A connection that has not finished its handshake in time is closed; its slot is freed.
-void Server::CloseStalledHandshakes() {
-  int64_t deadline = clock_->NowMonotonicMs() - config_.handshake_timeout_ms;
-  std::vector<Connection*> stalled;
+// Closes connections that stalled: no handshake within the handshake timeout (its slot is
+// freed), or unsent output that made no progress for a whole session timeout (the client is not
+// reading: it could not see our ping replies either).
+void Server::ScanConnections() {
+  int64_t now = clock_->NowMonotonicMs();
+  int64_t handshake_deadline = now - config_.handshake_timeout_ms;
+  std::vector<std::pair<Connection*, bool>> stalled;  // (connection, not reading)
   for (auto& [id, c] : connections_) {
-    if (c->state == Connection::State::kHandshake && c->accepted_mono_ms <= deadline) {
-      stalled.push_back(c.get());
+    if (c->closing()) continue;
+    if (c->state == Connection::State::kHandshake && c->accepted_mono_ms <= handshake_deadline) {
+      stalled.emplace_back(c.get(), false);
+    } else if (c->unsent_bytes() > 0) {
+      int64_t limit = c->timeout_ms > 0 ? c->timeout_ms : config_.handshake_timeout_ms;
+      if (now - c->output_progress_mono_ms() >= limit) stalled.emplace_back(c.get(), true);
     }
   }
-  for (Connection* c : stalled) {
-    PADDOCK_LOG_INFO("connection closed reason=\"no handshake within {} ms\" remote={}:{}",
-                     config_.handshake_timeout_ms, c->remote_ip, c->remote_port);
-    c->Abort("handshake timeout");
+  for (auto [c, not_reading] : stalled) {
+    if (not_reading) {
+      stats_.slow_client_disconnects++;
+      PADDOCK_LOG_WARN("closing connection remote={}:{} session=0x{:x} unsent_bytes={} "
+                       "reason=\"client read nothing for its session timeout\"", c->remote_ip,
+                       c->remote_port, c->session_id, c->unsent_bytes());
+      c->Abort("client not reading");
+    } else {
+      PADDOCK_LOG_INFO("connection closed reason=\"no handshake within {} ms\" remote={}:{}",
+                       config_.handshake_timeout_ms, c->remote_ip, c->remote_port);
+      c->Abort("handshake timeout");
+    }
   }
 }
 
@@ -290,7 +338,9 @@ void Server::OnConnectionClosing(Connection& c) {
     if (p.kind == PendingRequest::Kind::kWrite && !p.done) waiting_.erase(p.seq);
   }
   if (c.connect_seq != 0) waiting_.erase(c.connect_seq);
+  outstanding_ -= static_cast<int64_t>(c.pipeline.size());
   c.pipeline.clear();
+  throttled_.erase(c.id());
 }
 
 void Server::OnConnectionFreed(int64_t id) {
@@ -336,11 +386,7 @@ void ServerStats::Reset() {
   response_bytes_last = response_bytes_min = response_bytes_max = -1;
 }
 
-size_t Server::OutstandingRequests() const {
-  size_t n = 0;
-  for (const auto& [id, c] : connections_) n += c->pipeline.size();
-  return n;
-}
+size_t Server::OutstandingRequests() const { return static_cast<size_t>(outstanding_); }
 
 void Server::TouchSession(int64_t session_id) {
   int64_t now = clock_->NowMonotonicMs();

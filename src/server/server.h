@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "server/admin/session_book.h"
 #include "server/config.h"
 #include "server/connection.h"
+#include "server/disk_guard.h"
 #include "session/expiry_queue.h"
 #include "statemachine/state_machine.h"
 #include "watch/watch_manager.h"
@@ -62,6 +64,12 @@ struct ServerStats {
   int64_t response_bytes_min = -1;
   int64_t response_bytes_max = -1;
   int64_t auth_failed_count = 0;
+  // Limits that triggered (issue #6): connections paused by globalOutstandingLimit, clients
+  // disconnected for not reading, replies refused for exceeding jute.maxbuffer.
+  int64_t throttle_events = 0;
+  int64_t outstanding_peak = 0;
+  int64_t slow_client_disconnects = 0;
+  int64_t oversized_replies = 0;
   // How the connections of sessions ended, indexed by admin::DisconnectBy.
   std::array<int64_t, 3> session_disconnects{};
   // The last snapshot this server took: zxid and wall time; -1 when none yet.
@@ -94,6 +102,10 @@ class Server {
   void OnConnectionData(Connection& c);
   void OnConnectionClosing(Connection& c);
   void OnConnectionFreed(int64_t id);
+  // A write to the connection completed: replies held back by its unsent output may go.
+  void OnConnectionWritable(Connection& c);
+  // The buffer every connection reads into (loop thread; its contents are consumed at once).
+  std::span<char> ReadBuffer() { return read_buffer_; }
 
   // For four-letter words.
   const Config& config() const { return config_; }
@@ -120,6 +132,7 @@ class Server {
  private:
   // Start-up and shutdown.
   Status Listen();
+  Status ListenOn(uv_tcp_t* listener, bool* listening, int port);
   void BecomeServing();
   void CheckLeadership();
   void Shutdown();
@@ -129,7 +142,7 @@ class Server {
   static void OnExpiryTimer(uv_timer_t* t);
   static void OnCleanerTimer(uv_timer_t* t);
   static void OnHandshakeTimer(uv_timer_t* t);
-  void CloseStalledHandshakes();
+  void ScanConnections();
   bool AdmitConnection(Connection& c);
   void StartAdmin();
 
@@ -140,6 +153,10 @@ class Server {
                            const std::string& passwd);
   void HandleRequest(Connection& c, std::string_view payload);
   void HandleAuth(Connection& c, std::string_view body);
+  bool ShouldThrottle(const Connection& c) const;
+  void Throttle(Connection& c);
+  void ResumeThrottled();
+  size_t DrainPauseBytes() const;
   void Enqueue(Connection& c, PendingRequest p);
   void ProposeWrite(Connection& c, PendingRequest& p, statemachine::TxnKind kind);
   void Drain(Connection& c);
@@ -171,6 +188,8 @@ class Server {
   const Clock* clock_;
   uv_loop_t loop_{};
   uv_tcp_t listener_{};
+  uv_tcp_t secure_listener_{};   // secureClientPort (TLS)
+  net::SslCtxPtr tls_ctx_;       // set when secureClientPort is configured
   uv_check_t check_{};
   uv_signal_t sigint_{};
   uv_signal_t sigterm_{};
@@ -180,6 +199,7 @@ class Server {
   std::unordered_map<std::string, int32_t> connections_per_ip_;
   uv_async_t stop_async_{};
   bool listening_ = false;
+  bool secure_listening_ = false;
   bool serving_ = false;
   bool barrier_pending_ = false;
   bool stopping_ = false;
@@ -188,8 +208,13 @@ class Server {
   watch::WatchManager watches_;
   session::ExpiryQueue liveness_;
   std::unique_ptr<consensus::ReplicatedLog> log_;
+  std::unique_ptr<DiskGuard> disk_guard_;  // refuses writes while the log's disk is full
 
   std::unordered_map<int64_t, std::unique_ptr<Connection>> connections_;
+  std::vector<char> read_buffer_ = std::vector<char>(65536);
+  int64_t outstanding_ = 0;       // requests in every pipeline (globalOutstandingLimit)
+  std::set<int64_t> throttled_;   // connections not read because of it
+  bool throttling_ = false;
   int64_t next_connection_id_ = 1;
   std::unordered_map<int64_t, int64_t> session_connections_;  // session id -> connection id
   std::set<int64_t> closing_sessions_;                        // expiry proposed

@@ -83,9 +83,11 @@ TxnResult StateMachine::ApplyCreateSession(const Txn& txn) {
 
 void StateMachine::DeleteNode(const std::string& path, int64_t zxid,
                               std::vector<WatchTrigger>* triggers) {
+  std::string parent(tree::ParentOf(path));
+  proto::AclList acl = tree_.Find(path)->acl;
   tree_.Delete(path, zxid);
-  triggers->push_back({EventType::kNodeDeleted, path});
-  triggers->push_back({EventType::kNodeChildrenChanged, std::string(tree::ParentOf(path))});
+  triggers->push_back({EventType::kNodeDeleted, path, std::move(acl)});
+  triggers->push_back({EventType::kNodeChildrenChanged, parent, tree_.Find(parent)->acl});
 }
 
 TxnResult StateMachine::ApplyCloseSession(const Txn& txn, TxnResult result) {

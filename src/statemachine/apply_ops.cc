@@ -15,28 +15,34 @@ using proto::Op;
 
 namespace {
 
-// Performs one prepared change; fills the multi-style result and the watch triggers.
-proto::MultiResult Perform(tree::DataTree& tree, const Change& c, int64_t zxid, int64_t time_ms,
+// Performs one prepared change; fills the multi-style result and the watch triggers. The
+// change's data moves into the tree (a copy of every body showed in the write profile).
+proto::MultiResult Perform(tree::DataTree& tree, Change& c, int64_t zxid, int64_t time_ms,
                            std::vector<WatchTrigger>* triggers) {
   proto::MultiResult res;
   res.type = c.result_type;
   switch (c.op) {
     case Op::kCreate: {
-      tree.Create(c.path, c.data, c.acl, c.ephemeral_owner, c.parent_cversion, zxid, time_ms);
-      triggers->push_back({EventType::kNodeCreated, c.path});
-      triggers->push_back({EventType::kNodeChildrenChanged, std::string(tree::ParentOf(c.path))});
+      std::string parent(tree::ParentOf(c.path));
+      tree.Create(c.path, std::move(c.data), c.acl, c.ephemeral_owner, c.parent_cversion, zxid,
+                  time_ms);
+      triggers->push_back({EventType::kNodeCreated, c.path, c.acl});
+      triggers->push_back({EventType::kNodeChildrenChanged, parent, tree.Find(parent)->acl});
       res.path = c.path;
       res.stat = tree.Find(c.path)->ClientStat();
       break;
     }
-    case Op::kDelete:
+    case Op::kDelete: {
+      std::string parent(tree::ParentOf(c.path));
+      proto::AclList acl = tree.Find(c.path)->acl;
       tree.Delete(c.path, zxid);
-      triggers->push_back({EventType::kNodeDeleted, c.path});
-      triggers->push_back({EventType::kNodeChildrenChanged, std::string(tree::ParentOf(c.path))});
+      triggers->push_back({EventType::kNodeDeleted, c.path, std::move(acl)});
+      triggers->push_back({EventType::kNodeChildrenChanged, parent, tree.Find(parent)->acl});
       break;
+    }
     case Op::kSetData:
-      tree.SetData(c.path, c.data, c.version, zxid, time_ms);
-      triggers->push_back({EventType::kNodeDataChanged, c.path});
+      tree.SetData(c.path, std::move(c.data), c.version, zxid, time_ms);
+      triggers->push_back({EventType::kNodeDataChanged, c.path, tree.Find(c.path)->acl});
       res.stat = tree.Find(c.path)->ClientStat();
       break;
     case Op::kSetACL:
@@ -115,7 +121,7 @@ TxnResult StateMachine::ApplyMulti(const Txn& txn, TxnResult result) {
       response.results.push_back({Op::kError, e, {}, {}, std::nullopt, {}});
     }
   } else {
-    for (const Change& c : changes) {
+    for (Change& c : changes) {
       response.results.push_back(Perform(tree_, c, result.zxid, txn.time_ms, &result.triggers));
     }
   }

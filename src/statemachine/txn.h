@@ -52,6 +52,9 @@ Result<std::vector<Txn>> DecodeBatch(std::string_view bytes);
 struct WatchTrigger {
   proto::EventType type = proto::EventType::kNone;
   std::string path;
+  // The ACL of the node concerned (the parent's for NodeChildrenChanged) when the event happened:
+  // only watchers that may READ it get the event (ZooKeeper 3.8.4+, ZOOKEEPER-4799).
+  proto::AclList acl;
 };
 
 struct TxnResult {

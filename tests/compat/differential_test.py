@@ -28,9 +28,11 @@ that session's stream before the barrier reply.
 
 Deliberately avoided, because Debian's ZooKeeper 3.8.0 differs from 3.8.4+ (the reference
 protocol baseline): exists() on an existing node the caller may not READ (ZOOKEEPER-2590),
-notifications for nodes the watcher may not READ (ZOOKEEPER-4799), create2 inside multi
+create2 inside multi
 (ZOOKEEPER-4026: 3.8.0 answers a plain CreateResponse, 3.8.2+ a Create2Response with Stat), and
 a bare check (13) frame (ZOOKEEPER-2623: 3.8.0 never answers, 3.8.x later closes with -6).
+(Notifications for nodes the watcher may not READ, ZOOKEEPER-4799, are filtered by both: Debian's
+3.8.0-11+deb12u2 carries that fix; tests/compat/acl_test.py compares them.)
 
 Run: /usr/bin/python3 tests/compat/differential_test.py [--both-zookeeper] [-v]
 `--both-zookeeper` (or PADDOCK_DIFF_BOTH_ZOOKEEPER=1) runs ZooKeeper against ZooKeeper, which

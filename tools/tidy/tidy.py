@@ -6,10 +6,13 @@
 * Banned in src/: `throw`, `catch (...)`, `std::rand`, `sleep_for`, and `system_clock::now`
   outside src/base/clock.cc.
 * Include directions: a module may include only the modules listed for it in ALLOWED.
+* bench/ (paddock-bench, paddock-micro) is checked as one module, "bench", with the same rules;
+  like src/testing it may sleep (it waits on real servers).
 
 Exits non-zero and lists every violation.
 """
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -26,11 +29,16 @@ ALLOWED = {
     "session": {"base", "session"},
     "statemachine": {"base", "proto", "tree", "watch", "session", "statemachine"},
     "consensus": {"base", "consensus"},
-    "server": {"base", "proto", "tree", "watch", "session", "statemachine", "consensus", "server"},
+    # TLS over a caller-owned stream (OpenSSL memory BIOs), shared by server and client.
+    "net": {"base", "net"},
+    "server": {"base", "proto", "tree", "watch", "session", "statemachine", "consensus", "net",
+               "server"},
     # The client shares the wire records and ZooKeeper's path rules; never the server's code.
-    "client": {"base", "proto", "tree", "client", "paddock"},
+    "client": {"base", "proto", "tree", "net", "client", "paddock"},
     # The shell sees only the public client API (paddock/) and base/, never the library's insides.
     "cli": {"base", "cli", "paddock"},
+    # bench/ (paddock-bench, paddock-micro): the public client, the codec and the pure modules.
+    "bench": {"base", "proto", "tree", "session", "watch", "client", "paddock"},
 }
 BANNED = [
     (re.compile(r"\bthrow\b"), "throw (no exceptions in src/)"),
@@ -69,24 +77,26 @@ def check_functions(path, lines, problems):
 
 
 def check_file(path, problems):
-    rel = path.relative_to(ROOT / "src")
-    module = rel.parts[0]
+    # src/<module>/..., or bench/... (module "bench", shown as "src/../bench/...").
+    rel = Path(os.path.relpath(path, ROOT / "src"))
+    module = "bench" if rel.parts[0] == ".." else rel.parts[0]
     lines = path.read_text().splitlines()
     is_test = path.name.endswith("_test.cc")
     for n, raw in enumerate(lines, 1):
         code = strip_comments_and_strings(raw)
         for pattern, what in BANNED:
             # Test support that waits for real processes polls with bounded sleeps.
-            if module == "testing" and what.startswith("sleep_for"):
+            if module in ("testing", "bench") and what.startswith("sleep_for"):
                 continue
             if pattern.search(code) and not (is_test and "sleep_for" not in what):
                 if what.startswith("sleep_for") or not is_test:
-                    problems.append(f"src/{rel}:{n}: banned: {what}")
+                    problems.append(f"{path.relative_to(ROOT)}:{n}: banned: {what}")
         if "system_clock::now" in code and str(rel) != "base/clock.cc":
-            problems.append(f"src/{rel}:{n}: banned: system_clock::now outside base/clock.cc")
+            problems.append(f"{path.relative_to(ROOT)}:{n}: banned: system_clock::now outside "
+                            "base/clock.cc")
         m = INCLUDE.match(raw.strip())
         if m and module in ALLOWED and m.group(1) not in ALLOWED[module]:
-            problems.append(f"src/{rel}:{n}: {module}/ may not include {m.group(1)}/")
+            problems.append(f"{path.relative_to(ROOT)}:{n}: {module}/ may not include {m.group(1)}/")
     if path.suffix == ".cc" and not is_test:
         check_functions(path, lines, problems)
 
@@ -94,6 +104,7 @@ def check_file(path, problems):
 def main():
     problems = []
     files = sorted((ROOT / "src").rglob("*.cc")) + sorted((ROOT / "src").rglob("*.h"))
+    files += sorted((ROOT / "bench").rglob("*.cc")) + sorted((ROOT / "bench").rglob("*.h"))
     for path in files:
         check_file(path, problems)
     for p in problems:

@@ -105,6 +105,18 @@ void Sessions(Server& s, PrometheusWriter& w) {
   for (size_t i = 0; i < 3; i++) {
     w.Sample("paddock_session_disconnects_total", {{"by", by[i]}}, D(st.session_disconnects[i]));
   }
+  w.Counter("paddock_throttled_reads_total",
+            "Times a connection stopped being read because of globalOutstandingLimit.",
+            D(st.throttle_events));
+  w.Gauge("paddock_outstanding_requests_peak",
+          "The most requests outstanding at once since this server started.",
+          D(st.outstanding_peak));
+  w.Counter("paddock_slow_client_disconnects_total",
+            "Clients disconnected for not reading their replies.",
+            D(st.slow_client_disconnects));
+  w.Counter("paddock_oversized_replies_total",
+            "Replies over jute.maxbuffer, answered with MARSHALLINGERROR instead.",
+            D(st.oversized_replies));
   w.Gauge("paddock_connections", "Open client connections.", D(s.connections().size()));
   w.Gauge("paddock_outstanding_requests", "Requests received and not yet answered.",
           D(s.OutstandingRequests()));
