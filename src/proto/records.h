@@ -279,10 +279,16 @@ struct MultiResponse {
   bool Decode(JuteReader& r);
 };
 
+// Bytes reserved up front by EncodeToString.
+inline constexpr size_t kEncodeReserveBytes = 128;
+
 // Encodes any record into a fresh string.
 template <typename T>
 std::string EncodeToString(const T& record) {
   std::string out;
+  // Most replies (a Stat is 68 bytes, a path and a Stat a little more) fit without regrowing:
+  // growing from the inline buffer cost three allocations and copies per reply in the profile.
+  out.reserve(kEncodeReserveBytes);
   JuteWriter w(&out);
   record.Encode(w);
   return out;

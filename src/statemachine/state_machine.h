@@ -67,6 +67,8 @@ class StateMachine {
   Status Restore(std::string_view snapshot);
 
  private:
+  // Bytes to reserve for Snapshot(), from the last one's size or the node count.
+  size_t SnapshotSizeEstimate() const;
   TxnResult ApplyRequest(const Txn& txn);
   TxnResult ApplyCreateSession(const Txn& txn);
   TxnResult ApplyCloseSession(const Txn& txn, TxnResult result);
@@ -78,6 +80,8 @@ class StateMachine {
   Options options_;
   tree::DataTree tree_;
   session::SessionTable sessions_;
+  // A sizing hint only, updated by the const Snapshot(): never part of the replicated state.
+  mutable size_t snapshot_bytes_hint_ = 0;
   std::string secret_;
   int64_t last_zxid_ = 0;
 };

@@ -61,12 +61,12 @@ DataTree::DataTree() {
 const Node* DataTree::Find(std::string_view path) const {
   // ZooKeeper's node map also holds the root under "", so a read of "" finds it.
   if (path.empty()) path = "/";
-  auto it = nodes_.find(std::string(path));
+  auto it = nodes_.find(path);
   return it == nodes_.end() ? nullptr : &it->second;
 }
 
 Node& DataTree::MustFind(std::string_view path) {
-  auto it = nodes_.find(std::string(path));
+  auto it = nodes_.find(path);
   PADDOCK_ASSERT_MSG(it != nodes_.end(), std::string(path).c_str());
   return it->second;
 }
