@@ -224,4 +224,25 @@ Status ValidateConfig(const Config& c) {
   return Status::Ok();
 }
 
+Status ResolveServerId(Config* config) {
+  if (config->servers.size() <= 1) return Status::Ok();
+  std::string path = config->data_dir + "/myid";
+  std::ifstream f(path);
+  if (!f) {
+    return Status::Error(path + " file is missing (an ensemble of " +
+                         std::to_string(config->servers.size()) +
+                         " servers needs this member's id there)");
+  }
+  std::string line;
+  std::getline(f, line);
+  int id = 0;
+  if (Status s = ParseInt(path, Trim(line), 1, 254, &id); !s.ok()) return s;
+  if (config->servers.count(id) == 0) {
+    return Status::Error("my id " + std::to_string(id) + " (from " + path +
+                         ") is not in the server list");
+  }
+  config->server_id = id;
+  return Status::Ok();
+}
+
 }  // namespace paddock::server

@@ -85,5 +85,9 @@ Result<Config> ParseConfig(const std::string& text, std::vector<std::string>* un
 Result<Config> LoadConfig(const std::string& path, std::vector<std::string>* unknown);
 // Checks relations between keys (e.g. min <= max session timeout).
 Status ValidateConfig(const Config& config);
+// In an ensemble (more than one server.N line) this member's id comes from <dataDir>/myid, as in
+// ZooKeeper: a missing or malformed file, or an id that is not one of the server.N lines, is an
+// error naming the file. With at most one server line the id stays 1 (standalone).
+Status ResolveServerId(Config* config);
 
 }  // namespace paddock::server

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace paddock::server {
 namespace {
 
@@ -158,6 +161,76 @@ TEST(Config, BadSslValuesNameTheKey) {
   Result<Config> c = ParseConfig("secureClientPort=2281\n", nullptr);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("ssl.keyStore.location"), std::string::npos);
+}
+
+// An ensemble member's id comes from <dataDir>/myid (ZooKeeper's rules and messages).
+class MyIdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("paddock-myid-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  Config Ensemble() {
+    Result<Config> c = ParseConfig("dataDir=" + dir_.string() +
+                                       "\nserver.1=127.0.0.1:2888:3888\n"
+                                       "server.2=127.0.0.1:2889:3889\nserver.3=127.0.0.1:2890:3890\n",
+                                   nullptr);
+    EXPECT_TRUE(c.ok());
+    return *c;
+  }
+  void WriteMyId(const std::string& text) { std::ofstream(dir_ / "myid") << text; }
+  std::filesystem::path dir_;
+};
+
+TEST_F(MyIdTest, StandaloneNeedsNoMyId) {
+  Result<Config> c = ParseConfig("dataDir=" + dir_.string() + "\nserver.1=127.0.0.1:2888:3888\n",
+                                 nullptr);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(ResolveServerId(&*c).ok());
+  EXPECT_EQ(c->server_id, 1);
+}
+
+TEST_F(MyIdTest, EnsembleReadsItsIdFromMyId) {
+  Config c = Ensemble();
+  WriteMyId("2\n");
+  ASSERT_TRUE(ResolveServerId(&c).ok());
+  EXPECT_EQ(c.server_id, 2);
+}
+
+TEST_F(MyIdTest, MissingMyIdIsNamed) {
+  Config c = Ensemble();
+  Status s = ResolveServerId(&c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find((dir_ / "myid").string() + " file is missing"), std::string::npos)
+      << s.message();
+}
+
+TEST_F(MyIdTest, MalformedMyIdIsNamed) {
+  Config c = Ensemble();
+  WriteMyId("two\n");
+  Status s = ResolveServerId(&c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("myid"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("'two'"), std::string::npos) << s.message();
+}
+
+TEST_F(MyIdTest, IdNotInTheServerListIsRefused) {
+  Config c = Ensemble();
+  WriteMyId("7");
+  Status s = ResolveServerId(&c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("my id 7"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("not in the server list"), std::string::npos) << s.message();
+}
+
+TEST(Config, DuplicateServerIdIsRefused) {
+  Result<Config> c =
+      ParseConfig("server.1=127.0.0.1:2888:3888\nserver.1=127.0.0.1:2889:3889\n", nullptr);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("duplicate server.1"), std::string::npos);
 }
 
 }  // namespace

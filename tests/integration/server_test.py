@@ -313,10 +313,12 @@ class SnapshotTest(PaddockTestCase):
 
 
 class ConfigTest(unittest.TestCase):
-    def run_server(self, cfg_text):
+    def run_server(self, cfg_text, myid=None):
         with tempfile.TemporaryDirectory() as d:
             cfg = Path(d) / "zoo.cfg"
             cfg.write_text(cfg_text.replace("DATA", d))
+            if myid is not None:
+                (Path(d) / "myid").write_text(myid)
             return subprocess.run([zkservers.paddock_binary(), str(cfg)], capture_output=True,
                                   text=True, timeout=20)
 
@@ -329,6 +331,26 @@ class ConfigTest(unittest.TestCase):
         r = self.run_server("dataDir=DATA\nminSessionTimeout=5000\nmaxSessionTimeout=4000\n")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("minSessionTimeout", r.stderr)
+
+    ENSEMBLE = ("dataDir=DATA\nserver.1=127.0.0.1:2888:3888\nserver.2=127.0.0.1:2889:3889\n"
+                "server.3=127.0.0.1:2890:3890\n")
+
+    def test_ensemble_without_myid_stops_startup_naming_the_file(self):
+        r = self.run_server(self.ENSEMBLE)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("/myid file is missing", r.stderr)
+
+    def test_ensemble_myid_not_in_the_server_list_is_refused(self):
+        r = self.run_server(self.ENSEMBLE, myid="9\n")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("my id 9", r.stderr)
+        self.assertIn("not in the server list", r.stderr)
+
+    def test_duplicate_server_id_is_refused(self):
+        r = self.run_server("dataDir=DATA\nserver.1=127.0.0.1:2888:3888\n"
+                            "server.1=127.0.0.1:2889:3889\n")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("duplicate server.1", r.stderr)
 
 
 if __name__ == "__main__":
