@@ -182,7 +182,6 @@ Status CheckSnapshotFile(std::string_view content) {
   }
   std::vector<char> scratch(kScratchBytes);
   size_t in_at = 0;
-  uint64_t out_total = 0;
   size_t hint = 1;
   std::string error;
   while (hint != 0 && error.empty()) {
@@ -195,7 +194,6 @@ Status CheckSnapshotFile(std::string_view content) {
       error = "LZ4 frame ends early (truncated at " + std::to_string(content.size()) + " bytes)";
     }
     in_at += in_n;
-    out_total += out_n;
   }
   LZ4F_freeDecompressionContext(ctx);
   if (!error.empty()) return Status::Error(error);
