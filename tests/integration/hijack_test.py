@@ -23,6 +23,7 @@ What this proves, against a real paddock-server process on loopback (tests/lib/j
 """
 
 import socket
+import struct
 import sys
 import tempfile
 import threading
@@ -152,10 +153,14 @@ class WrongPasswordTest(HijackTestCase):
         owner, writer = self.make_owner()
         c = jute.Connection("127.0.0.1", self.server.port, timeout=CLOSE_WAIT_S)
         self.conns.append(c)
-        c.send_frame(connect_request(owner.session.session_id, flip(owner.session.passwd, 3, 3)))
-        c.submit(OP["create"], jute.create_request("/hijacked", b"x", flags=jute.FLAG_EPHEMERAL))
-        c.submit(OP["delete"], jute.delete_request("/eph"))
-        c.submit(OP["setData"], jute.set_data_request("/w", b"hijacked"))
+        # One write: the server may close right after refusing, so later sends could fail.
+        frames = [connect_request(owner.session.session_id, flip(owner.session.passwd, 3, 3))]
+        for xid, (op, body) in enumerate([
+                (OP["create"], jute.create_request("/hijacked", b"x", flags=jute.FLAG_EPHEMERAL)),
+                (OP["delete"], jute.delete_request("/eph")),
+                (OP["setData"], jute.set_data_request("/w", b"hijacked"))], start=1):
+            frames.append(struct.pack(">ii", xid, op) + body)
+        c.send_raw(b"".join(struct.pack(">i", len(f)) + f for f in frames))
         d = jute.Decoder(c.recv_frame())
         self.assertEqual((d.int(), d.int(), d.long(), d.buffer()), (0, 0, 0, ZEROS))
         self.assertTrue(c.wait_for_close(CLOSE_WAIT_S))
