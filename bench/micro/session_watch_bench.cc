@@ -2,6 +2,7 @@
 #include <benchmark/benchmark.h>
 
 #include "session/expiry_queue.h"
+#include "session/password.h"
 #include "watch/watch_manager.h"
 
 namespace {
@@ -10,6 +11,15 @@ using paddock::session::ExpiryQueue;
 using paddock::watch::Mode;
 using paddock::watch::Table;
 using paddock::watch::WatchManager;
+
+// The session password (HMAC-SHA256 of the id under the ensemble secret): made on every member
+// for every new session, and checked on every reattach.
+void BM_SessionPassword(benchmark::State& state) {
+  const std::string secret(paddock::session::kSecretBytes, 's');
+  int64_t id = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(paddock::session::SessionPassword(secret, ++id));
+}
+BENCHMARK(BM_SessionPassword);
 
 // Touch one of N sessions per iteration (every request and ping does this).
 void BM_ExpiryTouch(benchmark::State& state) {
