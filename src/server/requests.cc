@@ -105,7 +105,9 @@ void Server::Throttle(Connection& c) {
 // Runs once per loop turn: connections whose condition cleared are read again, frames they had
 // buffered first.
 void Server::ResumeThrottled() {
-  if (throttled_.empty()) return;
+  // Keyed on throttling_, not on the set: a throttled connection that closed left the set
+  // without passing here, and the end of throttling must still be logged.
+  if (!throttling_) return;
   std::vector<int64_t> ids(throttled_.begin(), throttled_.end());
   for (int64_t id : ids) {
     auto it = connections_.find(id);
@@ -120,7 +122,7 @@ void Server::ResumeThrottled() {
     c.ResumeReading();
     OnConnectionData(c);
   }
-  if (throttled_.empty() && throttling_) {
+  if (throttled_.empty()) {
     throttling_ = false;
     PADDOCK_LOG_INFO("throttling ended outstanding={} globalOutstandingLimit={}", outstanding_,
                      config_.global_outstanding_limit);
