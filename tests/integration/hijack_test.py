@@ -34,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 import jute  # noqa: E402
+from paddock_case import ServerTestCase  # noqa: E402
 import zkservers  # noqa: E402
 
 OP = jute.OP
@@ -70,19 +71,8 @@ def connect_request(session_id, passwd, timeout_ms=OWNER_TIMEOUT_MS):
             .bool(False).bytes())
 
 
-class HijackTestCase(unittest.TestCase):
-    extra_cfg = {"tickTime": 500}  # sessions between 1 s and 10 s
-
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="paddock-hijack-")
-        self.server = zkservers.start_paddock(self.tmp.name, self.extra_cfg)
-        self.conns = []
-
-    def tearDown(self):
-        for c in self.conns:
-            c.close()
-        self.server.stop()
-        self.tmp.cleanup()
+class HijackTestCase(ServerTestCase):
+    tmp_prefix = "paddock-hijack-"
 
     def conn(self, server=None, **handshake):
         server = server or self.server

@@ -16,32 +16,30 @@ figures of the overload run (clients, requests, peak outstanding, peak RSS, dura
 """
 
 import os
-import re
 import selectors
 import socket
 import struct
 import sys
-import tempfile
 import time
 import unittest
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "admin"))
 
+import adminlib  # noqa: E402
 import jute  # noqa: E402
-import zkservers  # noqa: E402
+from paddock_case import ServerTestCase  # noqa: E402
 
 OP = jute.OP
 
 
 def metric(server, name):
-    url = f"http://127.0.0.1:{server.admin_port}/metrics"
-    text = urllib.request.urlopen(url, timeout=10).read().decode()
-    m = re.search(rf"^{name} (\S+)$", text, re.M)
-    if m is None:
+    _status, _type, text = adminlib.http_get(server.admin_port, "/metrics")
+    value = adminlib.metric(adminlib.parse_prometheus(text), name)
+    if value is None:
         raise AssertionError(f"metric {name} missing from /metrics")
-    return float(m.group(1))
+    return value
 
 
 def peak_rss_kib(pid):
@@ -135,21 +133,13 @@ class Pipeliner:
         return st["next"] == len(st["expect"])
 
 
-class LimitsTestCase(unittest.TestCase):
+class LimitsTestCase(ServerTestCase):
     extra_cfg = {}
+    tmp_prefix = "paddock-limits-"
 
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="paddock-limits-")
-        cfg = {"tickTime": 500, "maxClientCnxns": 0, "4lw.commands.whitelist": "*"}
-        cfg.update(self.extra_cfg)
-        self.server = zkservers.start_paddock(self.tmp.name, cfg)
-        self.conns = []
-
-    def tearDown(self):
-        for c in self.conns:
-            c.close()
-        self.server.stop()
-        self.tmp.cleanup()
+    def server_cfg(self):
+        return {"tickTime": 500, "maxClientCnxns": 0, "4lw.commands.whitelist": "*",
+                **self.extra_cfg}
 
     def conn(self, timeout_ms=10000):
         c = jute.Connection("127.0.0.1", self.server.port, timeout=30.0)

@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 import jute  # noqa: E402
+from paddock_case import ServerTestCase  # noqa: E402
 import zkservers  # noqa: E402
 
 OP = jute.OP
@@ -35,20 +36,7 @@ def connect(server, timeout_ms=30000, **kw):
     return c
 
 
-class PaddockTestCase(unittest.TestCase):
-    extra_cfg = {"tickTime": 500}  # sessions between 1 s and 10 s
-
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="paddock-it-")
-        self.server = zkservers.start_paddock(self.tmp.name, self.extra_cfg)
-        self.conns = []
-
-    def tearDown(self):
-        for c in self.conns:
-            c.close()
-        self.server.stop()
-        self.tmp.cleanup()
-
+class PaddockTestCase(ServerTestCase):
     def conn(self, **kw):
         c = connect(self.server, **kw)
         self.conns.append(c)
