@@ -98,14 +98,23 @@ Status LibraftLog::Start(Callbacks callbacks) {
   if (Status s = MakeDirs(options_.dir); !s.ok()) return s;
   // A damaged directory stops start-up here, naming the file (see data_dir_check.h).
   if (Status s = CheckDataDir(options_.dir); !s.ok()) return s;
-  transport_.init = NullInit;
-  transport_.listen = NullListen;
-  transport_.connect = NullConnect;
-  transport_.close = NullClose;
-  int rv = raft_uv_init(&io_, loop_, options_.dir.c_str(), &transport_);
+  int rv = 0;
+  if (options_.voters.size() > 1) {
+    rv = raft_uv_tcp_init(&transport_, loop_);
+    if (rv != 0) return RaftError("raft transport", rv);
+    tcp_transport_ = true;
+  } else {
+    transport_.init = NullInit;
+    transport_.listen = NullListen;
+    transport_.connect = NullConnect;
+    transport_.close = NullClose;
+  }
+  rv = raft_uv_init(&io_, loop_, options_.dir.c_str(), &transport_);
   if (rv != 0) return Status::Error(std::string("raft log in ") + options_.dir + ": " + io_.errmsg);
   io_ready_ = true;
   raft_uv_set_auto_recovery(&io_, false);
+  // A restarted member is retried this often by the leader (libraft's default is 1 s).
+  raft_uv_set_connect_retry_delay(&io_, 200);
   // Fail-stop on a log write error: wrap the backend's append.
   append_ = io_.append;
   io_.append = GuardedAppend;
@@ -149,16 +158,22 @@ Status LibraftLog::StartError() const {
 Status LibraftLog::Bootstrap() {
   raft_configuration conf;
   raft_configuration_init(&conf);
-  int rv = raft_configuration_add(&conf, options_.id, options_.address.c_str(), RAFT_VOTER);
-  if (rv != 0) {
-    raft_configuration_close(&conf);
-    return RaftError("raft configuration", rv);
+  // Every member of a new ensemble is bootstrapped with the same voters, so their first entries
+  // are identical (etcd's "initial cluster"); a member whose log exists skips this.
+  std::vector<std::pair<uint64_t, std::string>> voters = options_.voters;
+  if (voters.empty()) voters.emplace_back(options_.id, options_.address);
+  for (const auto& [id, address] : voters) {
+    int rv = raft_configuration_add(&conf, id, address.c_str(), RAFT_VOTER);
+    if (rv != 0) {
+      raft_configuration_close(&conf);
+      return RaftError("raft configuration", rv);
+    }
   }
-  rv = raft_bootstrap(&raft_, &conf);
+  int rv = raft_bootstrap(&raft_, &conf);
   raft_configuration_close(&conf);
   if (rv == RAFT_CANTBOOTSTRAP) return Status::Ok();  // the log already exists
   if (rv != 0) return Status::Error(std::string("raft bootstrap: ") + raft_errmsg(&raft_));
-  PADDOCK_LOG_INFO("raft log created dir={}", options_.dir);
+  PADDOCK_LOG_INFO("raft log created dir={} voters={}", options_.dir, voters.size());
   return Status::Ok();
 }
 
@@ -302,6 +317,14 @@ bool LibraftLog::IsLeader() const {
   return started_ && raft_state(const_cast<raft*>(&raft_)) == RAFT_LEADER;
 }
 
+uint64_t LibraftLog::LeaderId() const {
+  if (!started_) return 0;
+  raft_id id = 0;
+  const char* address = nullptr;
+  raft_leader(const_cast<raft*>(&raft_), &id, &address);
+  return id;
+}
+
 LogStats LibraftLog::Stats() const {
   LogStats s;
   if (started_) {
@@ -330,6 +353,8 @@ void LibraftLog::Stop(std::function<void()> done) {
   stop_done_ = std::move(done);
   if (!started_) {
     if (io_ready_) raft_uv_close(&io_);
+    if (tcp_transport_) raft_uv_tcp_close(&transport_);
+    tcp_transport_ = false;
     io_ready_ = false;
     stop_done_();
     return;
@@ -338,6 +363,8 @@ void LibraftLog::Stop(std::function<void()> done) {
   raft_close(&raft_, [](raft* r) {
     auto* self = static_cast<LibraftLog*>(r->data);
     raft_uv_close(&self->io_);
+    if (self->tcp_transport_) raft_uv_tcp_close(&self->transport_);
+    self->tcp_transport_ = false;
     self->io_ready_ = false;
     self->started_ = false;
     self->stop_done_();

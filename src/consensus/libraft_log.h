@@ -10,7 +10,8 @@
 //    crash, hang or silently truncate on stops start-up with a message naming the file;
 //  * the snapshot threshold and trailing entries are kept small;
 //  * libraft is never called from its own callbacks: the caller defers (see ReplicatedLog).
-// Standalone mode is an ensemble of one voter with a transport that never connects.
+// Standalone mode is an ensemble of one voter with a transport that never connects; an ensemble
+// uses libraft's TCP transport, every member bootstrapped with the same voters.
 //
 // Threading: loop thread only.
 #pragma once
@@ -37,6 +38,9 @@ struct LibraftOptions {
   std::string dir;                 // where the log and snapshots live (created if missing)
   uint64_t id = 1;                 // this member's id (myid)
   std::string address = "127.0.0.1:0";
+  // Every voter of the ensemble with its Raft address (this member included); empty or one:
+  // standalone.
+  std::vector<std::pair<uint64_t, std::string>> voters;
   unsigned election_timeout_ms = 1000;
   unsigned heartbeat_timeout_ms = 100;
   unsigned snapshot_threshold = 10000;
@@ -57,6 +61,7 @@ class LibraftLog final : public ReplicatedLog {
   void Propose(std::string entry, std::function<void(Status)> done) override;
   void Barrier(std::function<void(Status)> done) override;
   bool IsLeader() const override;
+  uint64_t LeaderId() const override;
   LogStats Stats() const override;
   void Stop(std::function<void()> done) override;
 
@@ -81,6 +86,7 @@ class LibraftLog final : public ReplicatedLog {
   Callbacks callbacks_;
   raft_io io_{};
   raft_uv_transport transport_{};
+  bool tcp_transport_ = false;
   raft_fsm fsm_{};
   raft raft_{};
   bool io_ready_ = false;

@@ -82,6 +82,8 @@ class ReplicatedLog {
   // Appends a barrier: `done` fires once every earlier entry is committed and applied.
   virtual void Barrier(std::function<void(Status)> done) = 0;
   virtual bool IsLeader() const = 0;
+  // The member this one believes leads (itself when leading); 0 when it knows of none.
+  virtual uint64_t LeaderId() const = 0;
   // Counters for operators; an engine without them reports zeros.
   virtual LogStats Stats() const { return {}; }
   // Stops the engine; `done` fires once its resources can be released.

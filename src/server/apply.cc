@@ -23,30 +23,60 @@ void Server::Propose(Txn txn) {
 
 void Server::FlushProposals() {
   if (batch_.empty() || stopping_) return;
-  if (!log_->IsLeader()) {
-    // TODO(#4): forward to the leader. Standalone always leads once started.
+  if (!leader_ready_) {
+    // A follower forwards to the leader; a new leader holds the batch until its barrier.
+    if (peers_ != nullptr && !log_->IsLeader()) ForwardBatch();
     return;
   }
-  std::vector<std::pair<int64_t, int64_t>> origins;
-  for (const Txn& t : batch_) origins.emplace_back(t.origin_seq, t.session_id);
+  std::vector<Origin> origins;
+  origins.reserve(batch_.size());
+  for (const Txn& t : batch_) origins.push_back({t.origin_server, t.origin_seq, t.session_id});
+  bool forwarded = std::any_of(origins.begin(), origins.end(), [this](const Origin& o) {
+    return o.server != config_.server_id && o.seq != 0;
+  });
   std::string entry = statemachine::EncodeBatch(batch_);
   batch_.clear();
-  log_->Propose(std::move(entry), [this, origins = std::move(origins)](Status s) {
-    if (!s.ok()) FailBatch(origins, s);
+  commit_nudge_ = false;  // this entry carries the commit index to the followers
+  log_->Propose(std::move(entry), [this, forwarded, origins = std::move(origins)](Status s) {
+    if (!s.ok()) {
+      FailBatch(origins, s);
+    } else if (forwarded) {
+      commit_nudge_ = true;
+    }
   });
+}
+
+// Followers learn that an entry committed from the next message the leader sends them: with
+// nothing else to send, that is the next heartbeat (a tenth of the election timeout later). A
+// follower whose client waits for a forwarded write should not wait that long, so a committed
+// batch with forwarded txns is followed by a barrier when no other entry followed it.
+void Server::NudgeCommit() {
+  if (!commit_nudge_ || !leader_ready_ || !batch_.empty()) return;
+  commit_nudge_ = false;
+  log_->Barrier([](Status) {});
 }
 
 // A batch that did not commit (leadership lost, shutdown): its outcome is unknown, so the
 // clients waiting on it lose their connection, as a ZooKeeper client would on a server failure.
-void Server::FailBatch(const std::vector<std::pair<int64_t, int64_t>>& origins, const Status& s) {
+// Txns forwarded by other members are reported back to them, which fail their own clients.
+void Server::FailBatch(const std::vector<Origin>& origins, const Status& s) {
   PADDOCK_LOG_WARN("proposal failed txns={} error=\"{}\"", origins.size(), s.message());
-  for (const auto& [seq, session] : origins) {
-    closing_sessions_.erase(session);
-    auto it = waiting_.find(seq);
+  std::map<int32_t, std::vector<int64_t>> remote;
+  for (const Origin& o : origins) {
+    if (o.server == config_.server_id) closing_sessions_.erase(o.session_id);
+    if (o.seq == 0) continue;
+    if (o.server != config_.server_id) {
+      remote[o.server].push_back(o.seq);
+      continue;
+    }
+    auto it = waiting_.find(o.seq);
     if (it == waiting_.end()) continue;
     auto c = connections_.find(it->second);
     waiting_.erase(it);
     if (c != connections_.end()) c->second->Abort("proposal failed");
+  }
+  for (const auto& [server, seqs] : remote) {
+    if (peers_ != nullptr) peers_->Send(server, PeerNet::Type::kFailed, EncodeSeqs(seqs));
   }
 }
 
@@ -73,6 +103,15 @@ void Server::HandleTxnResult(const Txn& txn, TxnResult& r) {
     }
   }
   if (txn.kind == TxnKind::kDeleteContainer) cleanup_pending_.erase(txn.body);
+  if (txn.origin_server == config_.server_id && txn.origin_seq != 0) {
+    forwarded_.erase(txn.origin_seq);
+    if (txn.origin_seq == catchup_seq_) {
+      // Our catch-up marker came back through the log: every write the leader had committed
+      // when it received it is applied here.
+      catchup_seq_ = 0;
+      follower_synced_ = true;
+    }
+  }
   if (r.session_created) OnSessionCreated(txn, r);
   if (r.session_closed) OnSessionClosed(txn, r);
   if (txn.origin_server == config_.server_id && txn.origin_seq != 0 && !r.session_created) {

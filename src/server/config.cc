@@ -148,12 +148,71 @@ const std::map<std::string, Setter>& Setters() {
       {"paddock.handshakeTimeoutMs", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 1, INT64_MAX, &c.handshake_timeout_ms); }},
       {"paddock.snapshotThreshold", [](Config& c, auto& k, auto& v) { return ParseInt<uint32_t>(k, v, 16, 1u << 30, &c.snapshot_threshold); }},
       {"paddock.snapshotTrailing", [](Config& c, auto& k, auto& v) { return ParseInt<uint32_t>(k, v, 0, 1u << 30, &c.snapshot_trailing); }},
+      {"paddock.electionTimeoutMs", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 50, 3'600'000, &c.election_timeout_ms); }},
       {"paddock.diskReserveBytes", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 0, INT64_MAX, &c.disk_reserve_bytes); }},
   };
   return setters;
 }
 
+// "host:port" with an IPv6 host in brackets; splits at the last colon.
+Status SplitHostPort(const std::string& key, const std::string& text, std::string* host,
+                     int32_t* port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Status::Error("invalid value for " + key + ": '" + text + "' (expected host:port)");
+  }
+  *host = text.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  return ParseInt(key, text.substr(colon + 1), 1, 65535, port);
+}
+
 }  // namespace
+
+Result<ServerEntry> ParseServerEntry(const std::string& key, const std::string& value) {
+  ServerEntry e;
+  std::string peers = value;
+  std::string client;
+  if (size_t semi = value.find(';'); semi != std::string::npos) {
+    peers = Trim(value.substr(0, semi));
+    client = Trim(value.substr(semi + 1));
+  }
+  // host:raftPort:peerPort[:role]; an IPv6 host is written in brackets.
+  std::vector<std::string> parts;
+  size_t start = 0;
+  if (!peers.empty() && peers[0] == '[') {
+    size_t close = peers.find(']');
+    if (close == std::string::npos) return Status::Error("invalid value for " + key + ": '" + value + "' (unclosed [)");
+    parts.push_back(peers.substr(1, close - 1));
+    start = close + 2;
+    if (close + 1 >= peers.size() || peers[close + 1] != ':') start = std::string::npos;
+  }
+  while (start != std::string::npos && start <= peers.size()) {
+    size_t colon = peers.find(':', start);
+    parts.push_back(peers.substr(start, colon == std::string::npos ? std::string::npos : colon - start));
+    start = colon == std::string::npos ? colon : colon + 1;
+  }
+  if (parts.size() < 3 || parts.size() > 4 || parts[0].empty()) {
+    return Status::Error("invalid value for " + key + ": '" + value +
+                         "' (expected host:raftPort:peerPort[:participant][;[clientHost:]clientPort])");
+  }
+  e.host = parts[0];
+  if (Status s = ParseInt(key, parts[1], 1, 65535, &e.raft_port); !s.ok()) return s;
+  if (Status s = ParseInt(key, parts[2], 1, 65535, &e.peer_port); !s.ok()) return s;
+  if (parts.size() == 4 && parts[3] != "participant") {
+    return Status::Error("invalid value for " + key + ": role '" + parts[3] +
+                         "' (only participant is supported; Paddock has no observers)");
+  }
+  if (!client.empty()) {
+    if (client.find(':') == std::string::npos) {
+      if (Status s = ParseInt(key, client, 1, 65535, &e.client_port); !s.ok()) return s;
+    } else if (Status s = SplitHostPort(key, client, &e.client_host, &e.client_port); !s.ok()) {
+      return s;
+    }
+  }
+  return e;
+}
 
 Result<Config> ParseConfig(const std::string& text, std::vector<std::string>* unknown) {
   Config config;
@@ -179,7 +238,9 @@ Result<Config> ParseConfig(const std::string& text, std::vector<std::string>* un
       // 255 would put 0xFF in the top byte of session ids: the TTL-node marker.
       if (Status s = ParseInt(key, key.substr(7), 1, 254, &id); !s.ok()) return s;
       if (config.servers.count(id) != 0) return Status::Error("duplicate " + key);
-      config.servers[id] = value;
+      Result<ServerEntry> entry = ParseServerEntry(key, value);
+      if (!entry.ok()) return entry.status();
+      config.servers[id] = *entry;
     } else if (unknown != nullptr) {
       unknown->push_back(key);
     }
@@ -242,6 +303,16 @@ Status ResolveServerId(Config* config) {
                          ") is not in the server list");
   }
   config->server_id = id;
+  // "server.N=...;clientHost:clientPort" sets this member's client address unless the file says.
+  const ServerEntry& me = config->servers.at(id);
+  if (me.client_port > 0 && !config->client_port_given) {
+    config->client_port = me.client_port;
+    config->client_port_given = true;
+  }
+  if (!me.client_host.empty() && config->client_port_address.empty() &&
+      me.client_host != "0.0.0.0") {
+    config->client_port_address = me.client_host;
+  }
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 // "paddock.". Plain value type.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -15,6 +16,22 @@
 #include "base/status.h"
 
 namespace paddock::server {
+
+// One server.N line: host:raftPort:peerPort[:participant][;[clientHost:]clientPort]. The first
+// port carries Raft (ZooKeeper's quorum port), the second Paddock's peer channel (ZooKeeper's
+// election port): forwarded writes and session touches.
+struct ServerEntry {
+  std::string host;
+  int32_t raft_port = 0;
+  int32_t peer_port = 0;
+  std::string client_host;  // from the optional ";clientHost:clientPort" part
+  int32_t client_port = -1;
+
+  std::string RaftAddress() const { return host + ":" + std::to_string(raft_port); }
+};
+
+// Parses the value of a server.N line; the error names the key.
+Result<ServerEntry> ParseServerEntry(const std::string& key, const std::string& value);
 
 struct Config {
   int32_t tick_ms = 2000;
@@ -37,7 +54,9 @@ struct Config {
   int64_t container_max_per_minute = 10000;
   int64_t container_never_used_ms = 0;
   std::set<std::string> four_letter_words = {"srvr"};
-  std::map<int, std::string> servers;  // server.N lines, kept for the ensemble
+  std::map<int, ServerEntry> servers;  // server.N lines: the ensemble (empty or one: standalone)
+  // Raft's election timeout (paddock.electionTimeoutMs); -1: tickTime, at least 300 ms.
+  int64_t election_timeout_ms = -1;
   int32_t server_id = 1;               // myid (1 in standalone)
   std::string log_level = "info";
   // A connection that has not completed its handshake by then is closed (ZooKeeper's
@@ -76,6 +95,10 @@ struct Config {
     return session_timeout_ms_max < 0 ? 20 * tick_ms : session_timeout_ms_max;
   }
   std::string RaftDir() const { return (data_log_dir.empty() ? data_dir : data_log_dir) + "/raft"; }
+  int64_t ElectionTimeoutMs() const {
+    return election_timeout_ms > 0 ? election_timeout_ms : std::max<int64_t>(tick_ms, 300);
+  }
+  bool IsEnsemble() const { return servers.size() > 1; }
   // The plain port listens unless only secureClientPort was configured.
   bool PlainPortEnabled() const { return client_port_given || secure_client_port < 0; }
 };

@@ -233,5 +233,48 @@ TEST(Config, DuplicateServerIdIsRefused) {
   EXPECT_NE(c.status().message().find("duplicate server.1"), std::string::npos);
 }
 
+TEST(ServerEntryTest, ParsesZooKeeperForms) {
+  Result<ServerEntry> e = ParseServerEntry("server.1", "10.0.0.1:2888:3888");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->host, "10.0.0.1");
+  EXPECT_EQ(e->raft_port, 2888);
+  EXPECT_EQ(e->peer_port, 3888);
+  EXPECT_EQ(e->client_port, -1);
+  EXPECT_EQ(e->RaftAddress(), "10.0.0.1:2888");
+
+  e = ParseServerEntry("server.2", "[::1]:2888:3888:participant;127.0.0.1:2182");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->host, "::1");
+  EXPECT_EQ(e->client_host, "127.0.0.1");
+  EXPECT_EQ(e->client_port, 2182);
+
+  e = ParseServerEntry("server.3", "h:1:2;2183");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->client_port, 2183);
+  EXPECT_TRUE(e->client_host.empty());
+}
+
+TEST(ServerEntryTest, RefusesMalformedLinesNamingTheKey) {
+  for (const char* bad : {"h:1", "h:1:2:3:4", "h:x:2", "h:1:70000", "h:1:2:observer", ":1:2",
+                          "h:1:2;x", "[::1:1:2"}) {
+    Result<ServerEntry> e = ParseServerEntry("server.4", bad);
+    ASSERT_FALSE(e.ok()) << bad;
+    EXPECT_NE(e.status().message().find("server.4"), std::string::npos) << bad;
+  }
+  Result<Config> c = ParseConfig("server.1=nonsense\n", nullptr);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("server.1"), std::string::npos);
+}
+
+TEST(ServerEntryTest, ElectionTimeoutDefaultsToTheTick) {
+  Result<Config> c = ParseConfig("tickTime=100\n", nullptr);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->ElectionTimeoutMs(), 300);
+  c = ParseConfig("tickTime=2000\n", nullptr);
+  EXPECT_EQ(c->ElectionTimeoutMs(), 2000);
+  c = ParseConfig("tickTime=2000\npaddock.electionTimeoutMs=700\n", nullptr);
+  EXPECT_EQ(c->ElectionTimeoutMs(), 700);
+}
+
 }  // namespace
 }  // namespace paddock::server

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <dirent.h>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "server/report_util.h"
@@ -78,7 +79,7 @@ std::string ServerLines(const Server& s) {
   o << "Connections: " << s.connections().size() << "\n";
   o << "Outstanding: " << s.OutstandingRequests() << "\n";
   o << "Zxid: " << HexId(s.state().last_zxid()) << "\n";
-  o << "Mode: standalone\n";
+  o << "Mode: " << s.ModeName() << "\n";
   // ZooKeeper's path map holds the root twice ("" and "/").
   o << "Node count: " << s.state().tree().NodeCount() + 1 << "\n";
   return o.str();
@@ -119,7 +120,7 @@ std::string Mntr(const Server& s) {
   std::ostringstream o;
   auto kv = [&o](const char* k, auto v) { o << "zk_" << k << "\t" << v << "\n"; };
   kv("version", VersionString());
-  kv("server_state", "standalone");
+  kv("server_state", s.ModeName());
   kv("avg_latency", JavaDouble(AvgLatency(st.latency_total_ms, st.latency_count)));
   kv("max_latency", st.latency_max_ms);
   kv("min_latency", st.latency_min_ms < 0 ? 0 : st.latency_min_ms);
@@ -139,6 +140,15 @@ std::string Mntr(const Server& s) {
   kv("sessions_created", st.sessions_created);
   kv("sessions_closed", st.sessions_closed);
   kv("sessions_expired", st.sessions_expired);
+  if (s.config().IsEnsemble() && s.ModeName() == std::string("leader")) {
+    // Members that report to the leader over the peer channel, and those of them serving.
+    Server::FollowerCounts f = s.Followers();
+    kv("learners", f.followers);
+    kv("followers", f.followers);
+    kv("synced_followers", f.synced);
+    kv("synced_non_voting_followers", 0);
+    kv("synced_observers", 0);
+  }
   return o.str();
 }
 
@@ -276,7 +286,13 @@ std::string RunFourLetterWord(Server& server, int32_t word) {
     return name + " is not executed because it is not in the whitelist.\n";
   }
   if (name == "ruok") return "imok";
-  if (name == "isro") return "rw";
+  // As ZooKeeper: commands that read the server's state need a serving server.
+  static const std::set<std::string> kNeedServing = {"srvr", "stat", "cons", "mntr", "wchs", "wchc",
+                                                     "wchp", "dump", "conf", "crst", "srst"};
+  if (!server.serving() && kNeedServing.count(name) != 0) {
+    return "This ZooKeeper instance is not currently serving requests\n";
+  }
+  if (name == "isro") return server.serving() ? "rw" : "null";
   if (name == "srvr") return Srvr(server);
   if (name == "stat") return Stat(server);
   if (name == "cons") return Cons(server);

@@ -50,12 +50,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const auto& key : unknown) PADDOCK_LOG_INFO("ignoring unknown config key key={}", key);
-  if (!config->servers.empty()) {
-    PADDOCK_LOG_WARN(
-        "ensemble config ignored servers={} reason=\"ensembles are not supported yet; running "
-        "standalone\"",
-        config->servers.size());
-  }
 
   paddock::SystemClock clock;
   paddock::server::Server server(*config, &clock);

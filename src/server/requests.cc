@@ -192,6 +192,9 @@ void Server::HandleReattach(Connection& c, const proto::ConnectRequest& req, int
   session_connections_[id] = c.id();
   c.session_id = id;
   c.state = Connection::State::kOpen;
+  // The other members learn at once that the client is alive here, and that it moved.
+  heartbeat_urgent_ = peers_ != nullptr;
+  if (peers_ != nullptr) attached_.insert(id);
   session_book_.Connected(id, c.remote_ip + ":" + std::to_string(c.remote_port), timeout_ms);
   liveness_.SetTimeout(id, timeout_ms);
   TouchSession(id);

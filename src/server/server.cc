@@ -32,6 +32,24 @@ Server::Server(Config config, const Clock* clock)
 
 Server::~Server() { uv_loop_close(&loop_); }
 
+// The log's settings: the data directory, Raft timing and, in an ensemble, every voter.
+consensus::LibraftOptions Server::LogOptions() const {
+  consensus::LibraftOptions lo;
+  lo.dir = config_.RaftDir();
+  lo.id = static_cast<uint64_t>(config_.server_id);
+  lo.snapshot_threshold = config_.snapshot_threshold;
+  lo.snapshot_trailing = config_.snapshot_trailing;
+  lo.election_timeout_ms = static_cast<unsigned>(config_.ElectionTimeoutMs());
+  lo.heartbeat_timeout_ms = std::max(10u, lo.election_timeout_ms / 10);
+  if (config_.IsEnsemble()) {
+    lo.address = config_.servers.at(config_.server_id).RaftAddress();
+    for (const auto& [id, entry] : config_.servers) {
+      lo.voters.emplace_back(static_cast<uint64_t>(id), entry.RaftAddress());
+    }
+  }
+  return lo;
+}
+
 Status Server::Run() {
   // A peer that closes its socket must cost a write error (EPIPE), not the process. cpp-httplib
   // ignores SIGPIPE when the admin endpoint starts; doing it here makes that independent of
@@ -43,11 +61,7 @@ Status Server::Run() {
     if (!tls.ok()) return tls.status();
     tls_ctx_ = std::move(*tls);
   }
-  consensus::LibraftOptions lo;
-  lo.dir = config_.RaftDir();
-  lo.id = static_cast<uint64_t>(config_.server_id);
-  lo.snapshot_threshold = config_.snapshot_threshold;
-  lo.snapshot_trailing = config_.snapshot_trailing;
+  consensus::LibraftOptions lo = LogOptions();
   log_ = std::make_unique<consensus::LibraftLog>(&loop_, lo);
   disk_guard_ = std::make_unique<DiskGuard>(
       lo.dir, config_.disk_reserve_bytes, kDiskCheckMs,
@@ -78,14 +92,27 @@ Status Server::Run() {
     stats_.snapshot_wall_ms_last = clock_->NowWallMs();
     return sm_.Snapshot();
   };
-  cb.restore = [this](std::string_view snap) { return sm_.Restore(snap); };
+  cb.restore = [this](std::string_view snap) {
+    Status s = sm_.Restore(snap);
+    if (s.ok()) OnRestored();
+    return s;
+  };
   Status s = log_->Start(std::move(cb));
   if (!s.ok()) {
     Shutdown();
     uv_run(&loop_, UV_RUN_DEFAULT);
     return s;
   }
-  PADDOCK_LOG_INFO("log opened dir={} server_id={}", lo.dir, config_.server_id);
+  PADDOCK_LOG_INFO("log opened dir={} server_id={} members={}", lo.dir, config_.server_id,
+                   std::max<size_t>(1, config_.servers.size()));
+  // The client port listens from the start, so that four-letter words can tell an operator
+  // that this member does not serve yet; client handshakes are refused until it does.
+  if (s = Listen(); s.ok() && config_.IsEnsemble()) s = StartPeers();
+  if (!s.ok()) {
+    Shutdown();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    return s;
+  }
   StartAdmin();
   uv_run(&loop_, UV_RUN_DEFAULT);
   return Status::Ok();
@@ -120,6 +147,22 @@ consensus::LogStats Server::LogStats() const {
   return log_ ? log_->Stats() : consensus::LogStats{};
 }
 
+// The state was replaced by a snapshot (a member far behind, sent one by the leader): clients
+// whose watches and reads were based on the old state reconnect, and deadlines follow the new
+// session table. (No libraft call here: this runs inside its callback.)
+void Server::OnRestored() {
+  if (serving_) StopServing("state replaced by a snapshot from the leader");
+  std::vector<int64_t> gone;
+  for (const auto& [id, deadline] : liveness_.ByDeadline()) {
+    if (!sm_.sessions().Contains(id)) gone.push_back(id);
+  }
+  for (int64_t id : gone) liveness_.Remove(id);
+  int64_t now = clock_->NowMonotonicMs();
+  for (const auto& [id, s] : sm_.sessions().sessions()) {
+    if (!liveness_.Contains(id)) liveness_.Add(id, s.timeout_ms, now);
+  }
+}
+
 void Server::RequestStop() { uv_async_send(&stop_async_); }
 
 void Server::OnSignal(uv_signal_t* h, int signum) {
@@ -144,6 +187,9 @@ void Server::Shutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&cleaner_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&handshake_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
+  if (peer_timer_started_) uv_close(reinterpret_cast<uv_handle_t*>(&peer_timer_), nullptr);
+  peer_timer_started_ = false;
+  if (peers_) peers_->Stop();
   if (admin_) admin_->Stop();
   if (log_) log_->Stop([]() {});
 }
@@ -153,61 +199,11 @@ void Server::Shutdown() {
 void Server::OnCheck(uv_check_t* h) {
   auto* self = static_cast<Server*>(h->data);
   if (self->stopping_) return;
-  self->CheckLeadership();
+  self->UpdateRole();
   self->ResumeThrottled();
   self->FlushProposals();
-}
-
-void Server::CheckLeadership() {
-  if (serving_ || barrier_pending_ || !log_->IsLeader()) return;
-  // A new leader commits a barrier first: only then is every earlier entry applied.
-  barrier_pending_ = true;
-  log_->Barrier([this](Status s) {
-    barrier_pending_ = false;
-    if (!s.ok()) {
-      PADDOCK_LOG_WARN("leader barrier failed error=\"{}\"", s.message());
-      return;
-    }
-    BecomeServing();
-  });
-}
-
-void Server::BecomeServing() {
-  if (stopping_ || serving_) return;
-  if (sm_.secret().empty()) {
-    statemachine::Txn init;
-    init.kind = statemachine::TxnKind::kInit;
-    init.body.resize(session::kSecretBytes);
-    PADDOCK_ASSERT(RAND_bytes(reinterpret_cast<unsigned char*>(init.body.data()),
-                              static_cast<int>(init.body.size())) == 1);
-    init.time_ms = clock_->NowWallMs();
-    Propose(std::move(init));
-  }
-  // Every session restored from the log or a snapshot gets a full timeout from now.
-  int64_t now = clock_->NowMonotonicMs();
-  for (const auto& [id, s] : sm_.sessions().sessions()) {
-    liveness_.Add(id, s.timeout_ms, now);
-    session_book_.Rearmed(id, s.timeout_ms, now);
-  }
-  ArmExpiryTimer();
-  if (Status s = Listen(); !s.ok()) {
-    PADDOCK_LOG_ERROR("cannot listen error=\"{}\"", s.message());
-    std::fprintf(stderr, "paddock-server: %s\n", s.message().c_str());
-    Shutdown();
-    return;
-  }
-  serving_ = true;
-  // Stalled handshakes are looked for ten times per timeout (at most every second).
-  uint64_t handshake_scan_ms =
-      static_cast<uint64_t>(std::clamp<int64_t>(config_.handshake_timeout_ms / 10, 10, 1000));
-  uv_timer_start(&handshake_timer_, OnHandshakeTimer, handshake_scan_ms, handshake_scan_ms);
-  uv_timer_start(&cleaner_timer_, OnCleanerTimer,
-                 static_cast<uint64_t>(config_.container_check_interval_ms),
-                 static_cast<uint64_t>(config_.container_check_interval_ms));
-  PADDOCK_LOG_INFO("serving port={} secure_port={} zxid=0x{:x} sessions={} nodes={}",
-                   config_.PlainPortEnabled() ? config_.client_port : -1,
-                   config_.secure_client_port, sm_.last_zxid(), sm_.sessions().size(),
-                   sm_.tree().NodeCount());
+  self->NudgeCommit();
+  if (self->heartbeat_urgent_) self->SendHeartbeats();
 }
 
 // Plain clientPort and TLS secureClientPort, each when configured; both on clientPortAddress.
@@ -388,20 +384,24 @@ void ServerStats::Reset() {
 
 size_t Server::OutstandingRequests() const { return static_cast<size_t>(outstanding_); }
 
+// The client of a session held here was heard from: its deadline moves, and the other members
+// learn it with the next heartbeat.
 void Server::TouchSession(int64_t session_id) {
   int64_t now = clock_->NowMonotonicMs();
   liveness_.Touch(session_id, now);
+  if (peers_ != nullptr) heard_[session_id] = now;
   session_book_.Heard(session_id, now);
 }
 
+// Only the leader decides expiry; a follower keeps deadlines but never wakes for them.
 void Server::ArmExpiryTimer() {
   if (stopping_) return;
   std::optional<int64_t> wake = liveness_.NextWakeMs();
-  if (!wake) {
+  if (!wake || !leader_ready_) {
     uv_timer_stop(&expiry_timer_);
     return;
   }
-  int64_t delay = *wake - clock_->NowMonotonicMs();
+  int64_t delay = std::max(*wake, expiry_hold_until_ms_) - clock_->NowMonotonicMs();
   uv_timer_start(&expiry_timer_, OnExpiryTimer, delay < 0 ? 0 : static_cast<uint64_t>(delay), 0);
 }
 
@@ -412,7 +412,7 @@ void Server::OnExpiryTimer(uv_timer_t* t) {
 }
 
 void Server::ExpireDueSessions() {
-  if (!serving_ || !log_->IsLeader()) return;
+  if (!leader_ready_ || !log_->IsLeader()) return;
   int64_t now = clock_->NowMonotonicMs();
   // Bounded work per turn; the timer fires again at once if more are due.
   for (int64_t id : liveness_.PollExpired(now, kExpiriesPerTurnMax)) {
@@ -435,7 +435,7 @@ void Server::ExpireDueSessions() {
 void Server::OnCleanerTimer(uv_timer_t* t) { static_cast<Server*>(t->data)->RunCleaner(); }
 
 void Server::RunCleaner() {
-  if (!serving_ || !log_->IsLeader()) return;
+  if (!leader_ready_ || !log_->IsLeader()) return;
   int64_t now = clock_->NowWallMs();
   int64_t budget = config_.container_max_per_minute * config_.container_check_interval_ms / 60000;
   if (budget < 1) budget = 1;

@@ -6,8 +6,11 @@
 // entries are applied in order, and the server that holds a request's connection sends its reply.
 // Only this server decides session expiry (standalone or leader) and proposes it as a txn.
 //
-// Start-up: open the log; once this member leads and a barrier has committed (everything in the
-// log is applied), re-arm every session with a full timeout and start listening.
+// Start-up: open the log and listen. Standalone, or as the leader of an ensemble, the server
+// serves once a barrier has committed (everything in the log is applied). A follower serves once
+// a catch-up marker it forwarded to the leader has come back through the log. A member that
+// knows no leader for twice the election timeout stops serving and closes its clients' connections,
+// so that they move to members that can still commit (ensemble.cc).
 #pragma once
 
 #include <uv.h>
@@ -24,12 +27,15 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "consensus/libraft_log.h"
 #include "consensus/replicated_log.h"
 #include "server/admin/histogram.h"
 #include "server/admin/session_book.h"
 #include "server/config.h"
 #include "server/connection.h"
 #include "server/disk_guard.h"
+#include "server/ensemble_messages.h"
+#include "server/peers.h"
 #include "session/expiry_queue.h"
 #include "statemachine/state_machine.h"
 #include "watch/watch_manager.h"
@@ -119,6 +125,14 @@ class Server {
   }
   size_t OutstandingRequests() const;
   bool serving() const { return serving_; }
+  // "standalone", "leader" or "follower" (srvr, mntr); meaningful while serving.
+  const char* ModeName() const;
+  struct FollowerCounts {
+    int followers = 0;  // members whose heartbeats arrive, following this leader
+    int synced = 0;     // of them, those serving clients
+  };
+  FollowerCounts Followers() const;
+  uint64_t KnownLeader() const { return known_leader_; }
   const Clock& clock() const { return *clock_; }
   // For the admin endpoint (loop thread).
   admin::SessionBook& session_book() { return session_book_; }
@@ -131,10 +145,12 @@ class Server {
 
  private:
   // Start-up and shutdown.
+  consensus::LibraftOptions LogOptions() const;
   Status Listen();
   Status ListenOn(uv_tcp_t* listener, bool* listening, int port);
-  void BecomeServing();
-  void CheckLeadership();
+  void StartServing();
+  void StopServing(const char* why);
+  void OnRestored();
   void Shutdown();
   static void OnNewConnection(uv_stream_t* server, int status);
   static void OnCheck(uv_check_t* h);
@@ -170,12 +186,34 @@ class Server {
   // Log and apply (apply.cc).
   void Propose(statemachine::Txn txn);
   void FlushProposals();
+  void NudgeCommit();
   void ApplyEntry(std::string_view entry);
   void HandleTxnResult(const statemachine::Txn& txn, statemachine::TxnResult& r);
   void OnSessionCreated(const statemachine::Txn& txn, const statemachine::TxnResult& r);
   void OnSessionClosed(const statemachine::Txn& txn, const statemachine::TxnResult& r);
   void CompleteWrite(const statemachine::Txn& txn, const statemachine::TxnResult& r);
-  void FailBatch(const std::vector<std::pair<int64_t, int64_t>>& origins, const Status& s);
+  struct Origin {
+    int32_t server = 0;
+    int64_t seq = 0;
+    int64_t session_id = 0;
+  };
+  void FailBatch(const std::vector<Origin>& origins, const Status& s);
+
+  // The ensemble: roles, the peer channel, forwarding, touches (ensemble.cc).
+  Status StartPeers();
+  void UpdateRole();
+  void OnLeaderReady();
+  void OnLeaderChanged(uint64_t from, uint64_t to);
+  void RequestCatchUp();
+  void ForwardBatch();
+  void FailForwarded(uint64_t leader);
+  void FailOrigin(int64_t seq);
+  void OnPeerMessage(int from, PeerNet::Type type, std::string_view body);
+  void OnForwarded(int from, std::string_view body);
+  void OnHeartbeat(int from, std::string_view body);
+  void SendHeartbeats();
+  void CloseMovedSession(int64_t session_id, int64_t attached_ms);
+  static void OnPeerTimer(uv_timer_t* t);
 
   // Sessions.
   void TouchSession(int64_t session_id);
@@ -203,6 +241,27 @@ class Server {
   bool serving_ = false;
   bool barrier_pending_ = false;
   bool stopping_ = false;
+  // The ensemble (ensemble.cc). Standalone, this member is its only voter and always leads.
+  bool leader_ready_ = false;      // leading, and its barrier committed: may propose and expire
+  uint64_t known_leader_ = 0;      // the leader as Raft last told us; 0: none known
+  int64_t leaderless_since_ms_ = -1;
+  bool follower_synced_ = false;   // the catch-up marker came back: reads are current enough
+  int64_t catchup_seq_ = 0;        // origin seq of the marker in flight; 0: none
+  int64_t expiry_hold_until_ms_ = 0;  // a new leader waits one touch interval before expiring
+  std::unique_ptr<PeerNet> peers_;
+  uv_timer_t peer_timer_{};
+  bool peer_timer_started_ = false;
+  std::unordered_map<int64_t, uint64_t> forwarded_;  // origin seq -> leader it went to
+  std::unordered_map<int64_t, int64_t> heard_;        // session -> when its client was last heard
+  std::set<int64_t> attached_;                        // sessions that (re)attached here since
+  bool heartbeat_urgent_ = false;
+  bool commit_nudge_ = false;      // followers wait for a forwarded write's commit (NudgeCommit)  // a session moved here: tell the others on this turn
+  struct PeerState {
+    Heartbeat::Role role = Heartbeat::Role::kNone;
+    bool serving = false;
+    int64_t heard_ms = 0;
+  };
+  std::map<int, PeerState> peer_states_;
 
   statemachine::StateMachine sm_;
   watch::WatchManager watches_;

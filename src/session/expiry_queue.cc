@@ -16,6 +16,15 @@ void ExpiryQueue::Add(int64_t id, int32_t timeout_ms, int64_t now_ms) {
   index_.emplace(e.indexed_ms, id);
 }
 
+bool ExpiryQueue::Extend(int64_t id, int64_t heard_ms) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return false;
+  Entry& e = it->second;
+  // Only later: the index entry stays a lower bound and is re-filed lazily.
+  e.deadline_ms = std::max(e.deadline_ms, heard_ms + e.timeout_ms);
+  return true;
+}
+
 bool ExpiryQueue::Touch(int64_t id, int64_t now_ms) {
   auto it = entries_.find(id);
   if (it == entries_.end()) return false;

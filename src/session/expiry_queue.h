@@ -31,6 +31,9 @@ class ExpiryQueue {
   void Add(int64_t id, int32_t timeout_ms, int64_t now_ms);
   // Moves a tracked session's deadline to now + its timeout; false if not tracked.
   bool Touch(int64_t id, int64_t now_ms);
+  // Moves a tracked session's deadline to heard + its timeout if that is later (a touch heard
+  // elsewhere, reported late); false if not tracked.
+  bool Extend(int64_t id, int64_t heard_ms);
   // Changes the timeout used by later touches (a reattach may negotiate another value).
   void SetTimeout(int64_t id, int32_t timeout_ms);
   void Remove(int64_t id);

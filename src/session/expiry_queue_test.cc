@@ -25,6 +25,20 @@ TEST(ExpiryQueue, DeadlineIsExactlyNowPlusTimeout) {
   EXPECT_EQ(q.size(), 1u);
 }
 
+// A touch heard by another member arrives late: it extends the deadline to heard + timeout, and
+// never moves it earlier than a newer touch already gave.
+TEST(ExpiryQueue, ExtendOnlyMovesTheDeadlineLater) {
+  ExpiryQueue q;
+  q.Add(1, 5000, 1000);
+  EXPECT_TRUE(q.Extend(1, 3000));
+  EXPECT_EQ(q.DeadlineMs(1), 8000);
+  EXPECT_TRUE(q.Extend(1, 2000));  // older than what we know: no change
+  EXPECT_EQ(q.DeadlineMs(1), 8000);
+  EXPECT_TRUE(q.PollExpired(7999, kAll).empty());
+  EXPECT_EQ(q.PollExpired(8000, kAll), std::vector<int64_t>{1});
+  EXPECT_FALSE(q.Extend(1, 9000));  // no longer tracked
+}
+
 TEST(ExpiryQueue, DoesNotExpireOneMillisecondBeforeTheDeadline) {
   ExpiryQueue q;
   q.Add(1, 5000, 1003);

@@ -340,7 +340,8 @@ class ProcessTestCase(unittest.TestCase):
     @staticmethod
     def answers(port):
         try:
-            return zkservers.four_letter_word(port, "ruok", timeout=1) == "imok"
+            # ruok answers as soon as the port listens; srvr tells whether it serves.
+            return "Mode:" in zkservers.four_letter_word(port, "srvr", timeout=1)
         except OSError:
             return False
 

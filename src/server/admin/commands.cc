@@ -136,9 +136,19 @@ const std::vector<Command>& Commands() {
        [](Server& s, Json& o) { o["initial_configuration"] = s.config().text; }},
       {{"is_read_only", "isro"}, true, [](Server&, Json& o) { o["read_only"] = false; }},
       {{"last_snapshot", "lsnp"}, true, LastSnapshot},
-      // ZooKeeper answers this for a server outside a quorum; Paddock runs standalone for now.
+      // ZooKeeper answers the error for a server outside a quorum (standalone).
       {{"leader", "lead"}, true,
-       [](Server&, Json& o) { o["error"] = "server is not initialized"; }},
+       [](Server& s, Json& o) {
+         if (!s.config().IsEnsemble()) {
+           o["error"] = "server is not initialized";
+           return;
+         }
+         int leader = static_cast<int>(s.KnownLeader());
+         o["is_leader"] = s.ModeName() == std::string("leader");
+         o["leader_id"] = leader;
+         auto e = s.config().servers.find(leader);
+         o["leader_ip"] = e == s.config().servers.end() ? "" : e->second.host;
+       }},
       {{"monitor", "mntr"}, true, MonitorCommand},
       {{"observer_connection_stat_reset", "orst"}, true, nothing},
       {{"observers", "obsr"}, true,
@@ -173,7 +183,7 @@ const Command* Find(const std::string& name) {
 
 }  // namespace
 
-std::string ServerStateName(const Server&) { return "standalone"; }
+std::string ServerStateName(const Server& s) { return s.ModeName(); }
 
 std::vector<std::string> CommandPrimaryNames() {
   std::vector<std::string> names;

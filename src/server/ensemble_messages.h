@@ -1,0 +1,36 @@
+// The bodies of the peer channel's messages (server/peers.h), as jute. Plain values; pure.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace paddock::server {
+
+// Sent by every member to every other one at least every tick/2: its state, and the sessions
+// whose clients it heard from since the last one. Followers forward liveness this way, and
+// every member keeps every session's deadline, so that a new leader keeps each session's
+// remaining time instead of resetting it.
+struct Heartbeat {
+  enum class Role : uint8_t { kNone = 0, kFollower = 1, kLeader = 2 };
+  struct Touch {
+    int64_t session_id = 0;
+    int32_t timeout_ms = 0;  // as negotiated by the member holding the connection
+    int32_t age_ms = 0;      // how long before sending the client was last heard
+    bool attached = false;   // the client (re)attached to the sender then: the session moved
+  };
+  Role role = Role::kNone;
+  bool serving = false;
+  int64_t last_zxid = 0;
+  std::vector<Touch> touches;
+};
+
+std::string EncodeHeartbeat(const Heartbeat& h);
+bool DecodeHeartbeat(std::string_view body, Heartbeat* out);
+
+// kFailed: the origin seqs of forwarded txns that the leader could not propose or commit.
+std::string EncodeSeqs(const std::vector<int64_t>& seqs);
+bool DecodeSeqs(std::string_view body, std::vector<int64_t>* out);
+
+}  // namespace paddock::server
