@@ -61,6 +61,7 @@ Status Server::StartPeers() {
         OnPeerMessage(from, type, body);
       },
       [this](int peer, bool up) {
+        if (up) SendLiveness(peer);
         if (!up && static_cast<uint64_t>(peer) == known_leader_) FailForwarded(known_leader_);
       });
   if (Status s = peers_->Start(); !s.ok()) return s;
@@ -94,13 +95,7 @@ void Server::UpdateRole() {
       if (!stopping_ && log_->IsLeader()) OnLeaderReady();
     });
   }
-  if (!leading && leader_ready_) {
-    leader_ready_ = false;
-    closing_sessions_.clear();
-    cleanup_pending_.clear();
-    uv_timer_stop(&expiry_timer_);
-    PADDOCK_LOG_WARN("leadership lost term={}", log_->Stats().term);
-  }
+  if (!leading && leader_ready_) LeadershipLost();
   if (leader != known_leader_) OnLeaderChanged(known_leader_, leader);
   int64_t now = clock_->NowMonotonicMs();
   if (leader != 0) {
@@ -118,6 +113,28 @@ void Server::UpdateRole() {
     bool grace = leader != 0 || now - leaderless_since_ms_ < 2 * config_.ElectionTimeoutMs();
     if (!grace) StopServing("no leader for twice the election timeout");
   }
+}
+
+// Only the leader decides expiries and container deletions: those not proposed yet are dropped.
+// Txns other members forwarded go back to them as failed; this member's own client requests
+// stay in the batch and follow the next leader.
+void Server::LeadershipLost() {
+  leader_ready_ = false;
+  closing_sessions_.clear();
+  cleanup_pending_.clear();
+  uv_timer_stop(&expiry_timer_);
+  PADDOCK_LOG_WARN("leadership lost term={} batch={}", log_->Stats().term, batch_.size());
+  std::vector<Origin> remote;
+  std::vector<Txn> kept;
+  for (Txn& t : batch_) {
+    if (t.origin_server != config_.server_id) {
+      remote.push_back({t.origin_server, t.origin_seq, t.session_id});
+    } else if (t.origin_seq != 0) {
+      kept.push_back(std::move(t));
+    }
+  }
+  batch_ = std::move(kept);
+  if (!remote.empty()) FailBatch(remote, Status::Error("leadership lost"));
 }
 
 void Server::OnLeaderReady() {
@@ -331,14 +348,34 @@ void Server::CloseMovedSession(int64_t session_id, int64_t attached_ms) {
   c->second->Close("session moved to another server");
 }
 
-void Server::SendHeartbeats() {
-  if (peers_ == nullptr || stopping_) return;
-  heartbeat_urgent_ = false;
+Heartbeat Server::OwnState() const {
   Heartbeat h;
   h.role = leader_ready_ ? Heartbeat::Role::kLeader
                          : (follower_synced_ ? Heartbeat::Role::kFollower : Heartbeat::Role::kNone);
   h.serving = serving_;
   h.last_zxid = sm_.last_zxid();
+  return h;
+}
+
+// A member we (re)connected to may have missed our heartbeats (it restarted, or a partition
+// healed): it gets every deadline we know, as touches aged by the time since, and keeps the
+// later of each. A leader elected after a partition heals thus does not expire sessions that
+// were alive on the other side.
+void Server::SendLiveness(int peer) {
+  Heartbeat h = OwnState();
+  int64_t now = clock_->NowMonotonicMs();
+  for (const auto& [id, deadline] : liveness_.ByDeadline()) {
+    int32_t timeout = liveness_.TimeoutMs(id);
+    int64_t age = std::clamp<int64_t>(now - (deadline - timeout), 0, INT32_MAX);
+    h.touches.push_back({id, timeout, static_cast<int32_t>(age), false});
+  }
+  peers_->Send(peer, PeerNet::Type::kHeartbeat, EncodeHeartbeat(h));
+}
+
+void Server::SendHeartbeats() {
+  if (peers_ == nullptr || stopping_) return;
+  heartbeat_urgent_ = false;
+  Heartbeat h = OwnState();
   int64_t now = clock_->NowMonotonicMs();
   h.touches.reserve(heard_.size());
   for (const auto& [id, at] : heard_) {

@@ -28,6 +28,7 @@ Server::Server(Config config, const Clock* clock)
       sm_(statemachine::Options{config_.extended_types_enabled, config_.container_never_used_ms}) {
   PADDOCK_ASSERT(uv_loop_init(&loop_) == 0);
   stats_.start_wall_ms = clock_->NowWallMs();
+  next_seq_ = std::max<int64_t>(1, stats_.start_wall_ms) * 1000;
 }
 
 Server::~Server() { uv_loop_close(&loop_); }
@@ -151,6 +152,8 @@ consensus::LogStats Server::LogStats() const {
 // whose watches and reads were based on the old state reconnect, and deadlines follow the new
 // session table. (No libraft call here: this runs inside its callback.)
 void Server::OnRestored() {
+  PADDOCK_LOG_INFO("state restored from a snapshot zxid=0x{:x} sessions={} nodes={}",
+                   sm_.last_zxid(), sm_.sessions().size(), sm_.tree().NodeCount());
   if (serving_) StopServing("state replaced by a snapshot from the leader");
   std::vector<int64_t> gone;
   for (const auto& [id, deadline] : liveness_.ByDeadline()) {

@@ -203,6 +203,9 @@ class Server {
   Status StartPeers();
   void UpdateRole();
   void OnLeaderReady();
+  void LeadershipLost();
+  void SendLiveness(int peer);
+  Heartbeat OwnState() const;
   void OnLeaderChanged(uint64_t from, uint64_t to);
   void RequestCatchUp();
   void ForwardBatch();
@@ -278,6 +281,8 @@ class Server {
   std::unordered_map<int64_t, int64_t> session_connections_;  // session id -> connection id
   std::set<int64_t> closing_sessions_;                        // expiry proposed
   std::unordered_map<int64_t, int64_t> waiting_;              // origin seq -> connection id
+  // Request numbers of txns this member originates. They start from the wall clock, so that a
+  // txn of an earlier run of this member, committed late, never matches a request of this one.
   int64_t next_seq_ = 1;
   std::vector<statemachine::Txn> batch_;
   std::set<std::string> cleanup_pending_;

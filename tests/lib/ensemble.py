@@ -13,7 +13,8 @@ comes from a four-letter word or a client session on one member.
         e.members[lid].start(); e.wait_serving()
         assert len({e.tree_digest(i) for i in e.members}) == 1
 
-Layout (one directory per member, under a TemporaryDirectory unless `tmpdir` is given):
+Layout (one directory per member, under a fresh temporary directory that close() removes, unless
+`tmpdir` is given, which stays the caller's):
 
     <tmpdir>/m<id>/zoo.cfg      tickTime, initLimit=10, syncLimit=5, dataDir, clientPort,
                                 clientPortAddress=<host>, admin.enableServer=false,
@@ -295,10 +296,9 @@ class Ensemble:
         self.tick_ms = tick_ms
         self.extra_cfg = extra_cfg or {}
         self.wrap = wrap
-        self._tmp = None
+        self._owned_dir = None  # removed by close() unless $PADDOCK_KEEP_TMP is set
         if tmpdir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="paddock-ensemble-")
-            tmpdir = self._tmp.name
+            tmpdir = self._owned_dir = tempfile.mkdtemp(prefix="paddock-ensemble-")
         self.dir = Path(tmpdir)
         self.members = {}
         for i in range(1, size + 1):
@@ -341,9 +341,9 @@ class Ensemble:
         try:
             self.stop()
         finally:
-            if self._tmp is not None and not os.environ.get("PADDOCK_KEEP_TMP"):
-                self._tmp.cleanup()
-                self._tmp = None
+            if self._owned_dir is not None and not os.environ.get("PADDOCK_KEEP_TMP"):
+                shutil.rmtree(self._owned_dir, ignore_errors=True)
+                self._owned_dir = None
 
     def __enter__(self):
         return self
