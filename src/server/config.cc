@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include <arpa/inet.h>
+
 #include <cctype>
 #include <charconv>
 #include <fstream>
@@ -287,6 +289,14 @@ Status ValidateConfig(const Config& c) {
 
 Status ResolveServerId(Config* config) {
   if (config->servers.size() <= 1) return Status::Ok();
+  for (const auto& [n, e] : config->servers) {
+    in_addr v4{};
+    if (inet_pton(AF_INET, e.host.c_str(), &v4) != 1) {
+      return Status::Error("server." + std::to_string(n) + ": host '" + e.host +
+                           "' must be an IPv4 address (libraft's transport connects to IPv4 "
+                           "literals only)");
+    }
+  }
   std::string path = config->data_dir + "/myid";
   std::ifstream f(path);
   if (!f) {

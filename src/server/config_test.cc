@@ -217,6 +217,18 @@ TEST_F(MyIdTest, MalformedMyIdIsNamed) {
   EXPECT_NE(s.message().find("'two'"), std::string::npos) << s.message();
 }
 
+TEST_F(MyIdTest, ClientAddressOfTheServerLineIsUsed) {
+  Result<Config> c = ParseConfig("dataDir=" + dir_.string() +
+                                     "\nserver.1=127.0.0.1:2888:3888;127.0.0.2:2182\n"
+                                     "server.2=127.0.0.1:2889:3889\n",
+                                 nullptr);
+  ASSERT_TRUE(c.ok());
+  WriteMyId("1\n");
+  ASSERT_TRUE(ResolveServerId(&*c).ok());
+  EXPECT_EQ(c->client_port, 2182);
+  EXPECT_EQ(c->client_port_address, "127.0.0.2");
+}
+
 TEST_F(MyIdTest, IdNotInTheServerListIsRefused) {
   Config c = Ensemble();
   WriteMyId("7");
@@ -274,6 +286,18 @@ TEST(ServerEntryTest, ElectionTimeoutDefaultsToTheTick) {
   EXPECT_EQ(c->ElectionTimeoutMs(), 2000);
   c = ParseConfig("tickTime=2000\npaddock.electionTimeoutMs=700\n", nullptr);
   EXPECT_EQ(c->ElectionTimeoutMs(), 700);
+}
+
+TEST_F(MyIdTest, EnsembleHostsMustBeIpv4Literals) {
+  Result<Config> c = ParseConfig("dataDir=" + dir_.string() +
+                                     "\nserver.1=127.0.0.1:2888:3888\nserver.2=zk2:2889:3889\n",
+                                 nullptr);
+  ASSERT_TRUE(c.ok());
+  WriteMyId("1\n");
+  Status s = ResolveServerId(&*c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("server.2"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("IPv4"), std::string::npos) << s.message();
 }
 
 }  // namespace
