@@ -73,6 +73,8 @@ Status Server::Run() {
   uv_check_start(&check_, OnCheck);
   uv_timer_init(&loop_, &expiry_timer_);
   expiry_timer_.data = this;
+  uv_idle_init(&loop_, &expiry_idle_);
+  expiry_idle_.data = this;
   uv_timer_init(&loop_, &cleaner_timer_);
   cleaner_timer_.data = this;
   uv_timer_init(&loop_, &handshake_timer_);
@@ -187,6 +189,7 @@ void Server::Shutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&expiry_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&expiry_idle_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&cleaner_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&handshake_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
@@ -204,6 +207,12 @@ void Server::OnCheck(uv_check_t* h) {
   if (self->stopping_) return;
   self->UpdateRole();
   self->ResumeThrottled();
+  if (self->expiry_due_) {
+    self->expiry_due_ = false;
+    uv_idle_stop(&self->expiry_idle_);
+    self->ExpireDueSessions();
+    self->ArmExpiryTimer();
+  }
   self->FlushProposals();
   self->NudgeCommit();
   if (self->heartbeat_urgent_) self->SendHeartbeats();
@@ -408,10 +417,14 @@ void Server::ArmExpiryTimer() {
   uv_timer_start(&expiry_timer_, OnExpiryTimer, delay < 0 ? 0 : static_cast<uint64_t>(delay), 0);
 }
 
+// Timers run before the loop reads its sockets. After a stall (a long snapshot, a paused
+// process) the touches of the sessions due may be waiting unread in those sockets, so the
+// decision is taken in this turn's check phase, after they were read; the idle handle keeps the
+// poll from blocking meanwhile.
 void Server::OnExpiryTimer(uv_timer_t* t) {
   auto* self = static_cast<Server*>(t->data);
-  self->ExpireDueSessions();
-  self->ArmExpiryTimer();
+  self->expiry_due_ = true;
+  uv_idle_start(&self->expiry_idle_, [](uv_idle_t*) {});
 }
 
 void Server::ExpireDueSessions() {

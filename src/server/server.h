@@ -235,6 +235,8 @@ class Server {
   uv_signal_t sigint_{};
   uv_signal_t sigterm_{};
   uv_timer_t expiry_timer_{};
+  uv_idle_t expiry_idle_{};
+  bool expiry_due_ = false;  // the expiry timer fired: decide in this turn's check phase
   uv_timer_t cleaner_timer_{};
   uv_timer_t handshake_timer_{};
   std::unordered_map<std::string, int32_t> connections_per_ip_;
