@@ -16,10 +16,10 @@ namespace {
 constexpr size_t kBatchTxnsMax = 2000;
 }
 
-void Server::Propose(Txn txn) {
-  batch_.push_back(std::move(txn));
-  if (batch_.size() >= kBatchTxnsMax) FlushProposals();
-}
+// Only queues: the batch is proposed in the loop's check phase (FlushProposals), never from
+// inside one of libraft's callbacks (an apply can complete a handshake whose pipelined requests
+// propose more).
+void Server::Propose(Txn txn) { batch_.push_back(std::move(txn)); }
 
 void Server::FlushProposals() {
   if (batch_.empty() || stopping_) return;
@@ -28,14 +28,27 @@ void Server::FlushProposals() {
     if (peers_ != nullptr && !log_->IsLeader()) ForwardBatch();
     return;
   }
+  if (batch_.size() <= kBatchTxnsMax) {
+    ProposeEntry(batch_);
+    batch_.clear();
+    return;
+  }
+  for (size_t begin = 0; begin < batch_.size(); begin += kBatchTxnsMax) {
+    size_t end = std::min(batch_.size(), begin + kBatchTxnsMax);
+    ProposeEntry(std::span<const Txn>(batch_.data() + begin, end - begin));
+  }
+  batch_.clear();
+}
+
+// One log entry: the txns, and what to do if it does not commit.
+void Server::ProposeEntry(std::span<const Txn> txns) {
   std::vector<Origin> origins;
-  origins.reserve(batch_.size());
-  for (const Txn& t : batch_) origins.push_back({t.origin_server, t.origin_seq, t.session_id});
+  origins.reserve(txns.size());
+  for (const Txn& t : txns) origins.push_back({t.origin_server, t.origin_seq, t.session_id});
   bool forwarded = std::any_of(origins.begin(), origins.end(), [this](const Origin& o) {
     return o.server != config_.server_id && o.seq != 0;
   });
-  std::string entry = statemachine::EncodeBatch(batch_);
-  batch_.clear();
+  std::string entry = statemachine::EncodeBatch(txns);
   commit_nudge_ = false;  // this entry carries the commit index to the followers
   log_->Propose(std::move(entry), [this, forwarded, origins = std::move(origins)](Status s) {
     if (!s.ok()) {

@@ -186,6 +186,7 @@ class Server {
   // Log and apply (apply.cc).
   void Propose(statemachine::Txn txn);
   void FlushProposals();
+  void ProposeEntry(std::span<const statemachine::Txn> txns);
   void NudgeCommit();
   void ApplyEntry(std::string_view entry);
   void HandleTxnResult(const statemachine::Txn& txn, statemachine::TxnResult& r);

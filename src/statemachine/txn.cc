@@ -30,7 +30,7 @@ bool Txn::Decode(proto::JuteReader& r) {
          r.String(&body);
 }
 
-std::string EncodeBatch(const std::vector<Txn>& txns) {
+std::string EncodeBatch(std::span<const Txn> txns) {
   std::string out;
   proto::JuteWriter w(&out);
   w.Int(kBatchMagic);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,7 +46,10 @@ struct Txn {
 };
 
 // A log entry: a batch of txns.
-std::string EncodeBatch(const std::vector<Txn>& txns);
+std::string EncodeBatch(std::span<const Txn> txns);
+inline std::string EncodeBatch(const std::vector<Txn>& txns) {
+  return EncodeBatch(std::span<const Txn>(txns));
+}
 Result<std::vector<Txn>> DecodeBatch(std::string_view bytes);
 
 // A watch event to fire on the servers' connections, in order.

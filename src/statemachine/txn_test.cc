@@ -47,7 +47,7 @@ TEST(TxnBatch, RoundTripsEveryFieldOfEveryTxn) {
 }
 
 TEST(TxnBatch, AnEmptyBatchRoundTrips) {
-  Result<std::vector<Txn>> got = DecodeBatch(EncodeBatch({}));
+  Result<std::vector<Txn>> got = DecodeBatch(EncodeBatch(std::vector<Txn>{}));
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(got->empty());
 }
@@ -78,7 +78,7 @@ TEST(TxnBatch, TrailingBytesAreRefused) {
 }
 
 TEST(TxnBatch, ANegativeCountIsRefused) {
-  std::string bytes = EncodeBatch({});
+  std::string bytes = EncodeBatch(std::vector<Txn>{});
   bytes[4] = static_cast<char>(0xff);
   EXPECT_FALSE(DecodeBatch(bytes).ok());
 }

@@ -50,7 +50,7 @@ from ensemble import Ensemble  # noqa: E402
 from kazoo.client import KazooClient  # noqa: E402
 from kazoo.exceptions import KazooException, NodeExistsError  # noqa: E402
 from kazoo.handlers.threading import KazooTimeoutError  # noqa: E402
-from kazoo.protocol.states import EventType, KazooState  # noqa: E402
+from kazoo.protocol.states import KazooState  # noqa: E402
 from kazoo.retry import KazooRetry  # noqa: E402
 
 WAIT_S = 15.0
@@ -111,6 +111,11 @@ class EnsembleTestCase(unittest.TestCase):
             zk.stop()
         finally:
             zk.close()
+
+    def kazoo_member(self, zk):
+        """The id of the member a kazoo client is connected to now (kazoo 2.8 internals)."""
+        port = zk._connection._socket.getpeername()[1]
+        return next(i for i, m in self.e.members.items() if m.client_port == port)
 
     def raw(self, member_id, **handshake_args):
         """A raw jute connection to one member, closed at test end."""
@@ -291,6 +296,8 @@ class SessionTest(EnsembleTestCase):
         zk = self.kazoo([follower, other])
         zk.create("/moved", b"", ephemeral=True)
         sid = zk.client_id[0]
+        self.assertEqual(self.kazoo_member(zk), follower, "kazoo did not stay on its first host "
+                         f"(modes {e.modes()}; states {zk.states.seen()}):\n" + e.describe())
         e.members[follower].kill9()
         zkservers.wait_until(lambda: KazooState.SUSPENDED in zk.states.seen()
                              and zk.state == KazooState.CONNECTED, WAIT_S,

@@ -37,7 +37,7 @@ API (the fault tests in tests/fault/ rely on these names):
     stop()                       stop every member: SIGTERM to all, SIGKILL after STOP_GRACE_S.
     members                      dict id -> Member
     ids                          sorted list of ids
-    connect_string(ids=None)     "host:port,host:port,..." in id order
+    connect_string(ids=None)     "host:port,host:port,..." in the order of `ids` (default: by id)
     leader(timeout=15) -> id     waits until exactly one running member says Mode: leader
     followers(timeout=15)        the ids that serve as followers once leader() holds
     wait_serving(ids=None, timeout=15)   waits until each given (default: running) member serves
@@ -444,7 +444,7 @@ class Ensemble:
             return self.ids
         if isinstance(ids, int):
             return [ids]
-        return sorted(ids)
+        return list(ids)  # in the caller's order: a connect string's order matters to clients
 
     def _check_alive(self, ids):
         for i in ids:
