@@ -364,7 +364,7 @@ Heartbeat Server::OwnState() const {
 void Server::SendLiveness(int peer) {
   Heartbeat h = OwnState();
   int64_t now = clock_->NowMonotonicMs();
-  for (const auto& [id, deadline] : liveness_.ByDeadline()) {
+  for (const auto& [deadline, id] : liveness_.ByDeadline()) {
     int32_t timeout = liveness_.TimeoutMs(id);
     int64_t age = std::clamp<int64_t>(now - (deadline - timeout), 0, INT32_MAX);
     h.touches.push_back({id, timeout, static_cast<int32_t>(age), false});

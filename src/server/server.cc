@@ -158,7 +158,7 @@ void Server::OnRestored() {
                    sm_.last_zxid(), sm_.sessions().size(), sm_.tree().NodeCount());
   if (serving_) StopServing("state replaced by a snapshot from the leader");
   std::vector<int64_t> gone;
-  for (const auto& [id, deadline] : liveness_.ByDeadline()) {
+  for (const auto& [deadline, id] : liveness_.ByDeadline()) {
     if (!sm_.sessions().Contains(id)) gone.push_back(id);
   }
   for (int64_t id : gone) liveness_.Remove(id);
