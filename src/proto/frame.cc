@@ -22,13 +22,35 @@ void WriteBigEndian32(char* p, uint32_t v) {
 
 bool FrameReader::PeekInt(int32_t* v) const {
   if (buffered() < 4) return false;
-  *v = ReadBigEndian32(buf_.data() + pos_);
+  *v = ReadBigEndian32(Data().data());
   return true;
 }
 
+void FrameReader::Borrow(std::string_view bytes) {
+  if (buffered() == 0) {
+    if (pos_ > 0) {
+      std::string().swap(buf_);
+      pos_ = 0;
+    }
+    borrowed_ = bytes;
+    return;
+  }
+  Append(bytes);
+}
+
+void FrameReader::Keep() {
+  if (borrowed_.empty()) return;
+  buf_.append(borrowed_);
+  borrowed_ = {};
+}
+
 FrameReader::Next FrameReader::Pop(std::string_view* payload) {
-  // Compact once the consumed prefix dominates, so the buffer does not grow without bound.
-  if (pos_ > 0 && pos_ * 2 >= buf_.size()) {
+  // All consumed: free the buffer (an idle connection holds none). Otherwise compact once the
+  // consumed prefix dominates, so the buffer does not grow without bound.
+  if (pos_ > 0 && pos_ == buf_.size()) {
+    std::string().swap(buf_);
+    pos_ = 0;
+  } else if (pos_ > 0 && pos_ * 2 >= buf_.size()) {
     buf_.erase(0, pos_);
     pos_ = 0;
   }
@@ -37,8 +59,12 @@ FrameReader::Next FrameReader::Pop(std::string_view* payload) {
   if (length < 0 || length > frame_bytes_max_) return Next::kTooLarge;
   auto n = static_cast<size_t>(length);
   if (buffered() < 4 + n) return Next::kNeedMore;
-  *payload = std::string_view(buf_).substr(pos_ + 4, n);
-  pos_ += 4 + n;
+  *payload = Data().substr(4, n);
+  if (!borrowed_.empty()) {
+    borrowed_.remove_prefix(4 + n);
+  } else {
+    pos_ += 4 + n;  // the payload stays valid: a consumed buffer is freed by the next call
+  }
   return Next::kFrame;
 }
 

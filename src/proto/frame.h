@@ -20,17 +20,34 @@ class FrameReader {
 
   enum class Next { kNeedMore, kFrame, kTooLarge };
 
-  void Append(std::string_view bytes) { buf_.append(bytes); }
-  // On kFrame, *payload views the frame's payload; it stays valid until the next Append or Next.
+  // Copies the bytes in.
+  void Append(std::string_view bytes) {
+    Keep();
+    buf_.append(bytes);
+  }
+  // Uses the bytes in place when nothing is buffered (no copy for whole frames, the common
+  // case); REQUIRES: Keep() before the memory they are in is reused.
+  void Borrow(std::string_view bytes);
+  // Copies what is left of borrowed bytes into the reader's own buffer.
+  void Keep();
+  // On kFrame, *payload views the frame's payload; it stays valid until the next Append, Borrow
+  // or Pop.
   Next Pop(std::string_view* payload);
   // The first four buffered bytes as a big-endian int, if there are four (4lw detection).
   bool PeekInt(int32_t* v) const;
-  size_t buffered() const { return buf_.size() - pos_; }
+  size_t buffered() const { return borrowed_.size() + buf_.size() - pos_; }
   int32_t frame_bytes_max() const { return frame_bytes_max_; }
 
  private:
+  std::string_view Data() const {
+    return borrowed_.empty() ? std::string_view(buf_).substr(pos_) : borrowed_;
+  }
+
+  // Only a partial frame lives here; the buffer is released once it is consumed, so an idle
+  // reader holds no memory.
   std::string buf_;
   size_t pos_ = 0;
+  std::string_view borrowed_;  // set only while buf_ is empty
   int32_t frame_bytes_max_;
 };
 

@@ -9,7 +9,6 @@ namespace paddock::server {
 Connection::Connection(Server* server, int64_t id, int32_t frame_bytes_max)
     : frames(frame_bytes_max), server_(server), id_(id) {
   tcp_.data = this;
-  write_req_.data = this;
 }
 
 void Connection::Start() {
@@ -58,15 +57,30 @@ void Connection::OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   if (c->tls_ != nullptr) {
     if (!c->ReadTls(bytes)) return;
   } else {
-    c->frames.Append(bytes);
+    c->frames.Borrow(bytes);  // whole frames are decoded in place, in the shared buffer
   }
   c->server_->OnConnectionData(*c);
+  c->frames.Keep();  // a partial frame (or frames left by throttling) outlives the buffer
 }
 
 void Connection::Send(std::string_view frames_bytes) {
   // Nothing is queued after Close(): what was queued before it still goes out.
   if (handle_closed_ || state == State::kClosing) return;
   if (unsent_bytes() == 0) output_progress_mono_ms_ = server_->clock().NowMonotonicMs();
+  if (tls_ == nullptr && !writing_ && out_.empty()) {
+    // Nothing queued: write at once, from the caller's bytes. Usually all of it goes, and no
+    // output buffer or write request is held; only a remainder is queued.
+    uv_buf_t b = uv_buf_init(const_cast<char*>(frames_bytes.data()),
+                             static_cast<unsigned>(frames_bytes.size()));
+    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
+    if (n < 0 && n != UV_EAGAIN) {
+      closed_by_peer = true;
+      Abort(uv_strerror(n));
+      return;
+    }
+    if (n > 0) frames_bytes.remove_prefix(static_cast<size_t>(n));
+    if (frames_bytes.empty()) return;
+  }
   if (!AppendOutput(frames_bytes)) return;
   if (unsent_bytes() > max_unsent_bytes_) {
     PADDOCK_LOG_WARN("closing connection remote={}:{} session=0x{:x} unsent_bytes={} limit={} "
@@ -96,8 +110,12 @@ void Connection::Flush() {
   if (writing_ || out_.empty() || handle_closed_) return;
   inflight_.swap(out_);
   out_.clear();
+  if (write_req_ == nullptr) {
+    write_req_ = std::make_unique<uv_write_t>();
+    write_req_->data = this;
+  }
   uv_buf_t b = uv_buf_init(inflight_.data(), static_cast<unsigned>(inflight_.size()));
-  int rv = uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, OnWrite);
+  int rv = uv_write(write_req_.get(), reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, OnWrite);
   if (rv != 0) {
     inflight_.clear();
     Abort(uv_strerror(rv));
@@ -109,7 +127,14 @@ void Connection::Flush() {
 void Connection::OnWrite(uv_write_t* req, int status) {
   auto* c = static_cast<Connection*>(req->data);
   c->writing_ = false;
-  c->inflight_.clear();
+  if (c->out_.empty()) {
+    // Caught up: an idle connection keeps no output buffers and no write request.
+    std::string().swap(c->inflight_);
+    std::string().swap(c->out_);
+    if (!c->closing()) c->write_req_.reset();
+  } else {
+    c->inflight_.clear();
+  }
   if (status != 0) {
     c->closed_by_peer = !c->closing();
     c->Abort(uv_strerror(status));

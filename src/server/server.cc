@@ -365,7 +365,7 @@ void Server::OnConnectionFreed(int64_t id) {
 void Server::NoteDisconnect(const Connection& c) {
   admin::DisconnectBy by = admin::DisconnectBy::kServer;
   if (c.closed_by_peer) {
-    by = c.close_reason == "client closed" ? admin::DisconnectBy::kClient
+    by = std::string_view(c.close_reason) == "client closed" ? admin::DisconnectBy::kClient
                                            : admin::DisconnectBy::kNetwork;
   }
   stats_.session_disconnects[static_cast<size_t>(by)]++;
