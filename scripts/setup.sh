@@ -21,8 +21,9 @@ packages=(
   # compatibility tests: real clients and the real server
   python3 python3-kazoo libzookeeper-mt-dev zookeeper-bin zookeeper default-jre-headless
   libservlet-api-java
-  # helpers used by the test scripts
-  procps netcat-openbsd
+  # helpers used by the test scripts; iproute2 (ip netns, veth, bridge) for the ensemble's
+  # partition tests, in network namespaces the tests create
+  procps netcat-openbsd iproute2
 )
 
 missing=()
