@@ -41,7 +41,10 @@ consensus::LibraftOptions Server::LogOptions() const {
   lo.snapshot_threshold = config_.snapshot_threshold;
   lo.snapshot_trailing = config_.snapshot_trailing;
   lo.election_timeout_ms = static_cast<unsigned>(config_.ElectionTimeoutMs());
-  lo.heartbeat_timeout_ms = std::max(10u, lo.election_timeout_ms / 10);
+  // An ensemble's leader heartbeats every tenth of the election timeout. Standalone, libraft's
+  // tick only decides how soon the single voter elects itself at start-up.
+  lo.heartbeat_timeout_ms = config_.IsEnsemble() ? std::max(10u, lo.election_timeout_ms / 10)
+                                                 : std::min(50u, lo.election_timeout_ms / 10);
   if (config_.IsEnsemble()) {
     lo.address = config_.servers.at(config_.server_id).RaftAddress();
     for (const auto& [id, entry] : config_.servers) {
@@ -96,8 +99,9 @@ Status Server::Run() {
     return sm_.Snapshot();
   };
   cb.restore = [this](std::string_view snap) {
+    int64_t start = clock_->NowMonotonicMs();
     Status s = sm_.Restore(snap);
-    if (s.ok()) OnRestored();
+    if (s.ok()) OnRestored(snap.size(), clock_->NowMonotonicMs() - start);
     return s;
   };
   Status s = log_->Start(std::move(cb));
@@ -153,9 +157,10 @@ consensus::LogStats Server::LogStats() const {
 // The state was replaced by a snapshot (a member far behind, sent one by the leader): clients
 // whose watches and reads were based on the old state reconnect, and deadlines follow the new
 // session table. (No libraft call here: this runs inside its callback.)
-void Server::OnRestored() {
-  PADDOCK_LOG_INFO("state restored from a snapshot zxid=0x{:x} sessions={} nodes={}",
-                   sm_.last_zxid(), sm_.sessions().size(), sm_.tree().NodeCount());
+void Server::OnRestored(size_t bytes, int64_t took_ms) {
+  PADDOCK_LOG_INFO("state restored from a snapshot zxid=0x{:x} sessions={} nodes={} bytes={} "
+                   "restore_ms={}", sm_.last_zxid(), sm_.sessions().size(),
+                   sm_.tree().NodeCount(), bytes, took_ms);
   if (serving_) StopServing("state replaced by a snapshot from the leader");
   std::vector<int64_t> gone;
   for (const auto& [deadline, id] : liveness_.ByDeadline()) {

@@ -150,7 +150,7 @@ class Server {
   Status ListenOn(uv_tcp_t* listener, bool* listening, int port);
   void StartServing();
   void StopServing(const char* why);
-  void OnRestored();
+  void OnRestored(size_t bytes, int64_t took_ms);
   void Shutdown();
   static void OnNewConnection(uv_stream_t* server, int status);
   static void OnCheck(uv_check_t* h);

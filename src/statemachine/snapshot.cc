@@ -117,7 +117,10 @@ Status StateMachine::Restore(std::string_view snapshot) {
   r.Long(&n_nodes);
   if (!r.ok() || n_nodes < 1) return Status::Error("snapshot: malformed header");
   tree::DataTree restored;
-  restored.ClearForRestore();
+  // Sized for the nodes announced, within what the bytes left could hold (a damaged count must
+  // not reserve gigabytes).
+  restored.ClearForRestore(static_cast<size_t>(
+      std::min<int64_t>(n_nodes, static_cast<int64_t>(r.Rest().size() / 64))));
   for (int64_t i = 0; i < n_nodes; i++) {
     std::string path;
     tree::Node node;
@@ -126,13 +129,14 @@ Status StateMachine::Restore(std::string_view snapshot) {
     // A damaged snapshot must fail here, not trip an assertion inside the tree: every node the
     // state machine can create has a valid path, appears once and follows its parent.
     if (!tree::IsValidPath(path)) return Status::Error("snapshot: invalid path: " + path);
-    if (i > 0 && restored.Find(path) != nullptr) {
-      return Status::Error("snapshot: duplicate node: " + path);
+    switch (restored.InsertForRestore(std::move(path), std::move(node))) {
+      case tree::DataTree::RestoreResult::kOk:
+        break;
+      case tree::DataTree::RestoreResult::kDuplicate:  // `path` is intact on a refusal
+        return Status::Error("snapshot: duplicate node: " + path);  // NOLINT(bugprone-use-after-move)
+      case tree::DataTree::RestoreResult::kNoParent:
+        return Status::Error("snapshot: node before its parent: " + path);  // NOLINT(bugprone-use-after-move)
     }
-    if (i > 0 && restored.Find(tree::ParentOf(path)) == nullptr) {
-      return Status::Error("snapshot: node before its parent: " + path);
-    }
-    restored.InsertForRestore(path, std::move(node));
   }
   if (!r.AtEnd()) return Status::Error("snapshot: trailing bytes");
   tree_ = std::move(restored);

@@ -193,22 +193,37 @@ void DataTree::ForEachPreorder(
   }
 }
 
-void DataTree::ClearForRestore() {
+void DataTree::ClearForRestore(size_t nodes) {
   nodes_.clear();
   ephemerals_.clear();
   containers_.clear();
   ttls_.clear();
+  restore_parent_ = nullptr;
+  restore_parent_path_.clear();
+  if (nodes > 0) nodes_.reserve(nodes);
 }
 
-void DataTree::InsertForRestore(const std::string& path, Node node) {
+DataTree::RestoreResult DataTree::InsertForRestore(std::string&& path, Node&& node) {
   node.children.clear();
+  Node* parent = nullptr;
   if (path != "/") {
-    Node& parent = MustFind(ParentOf(path));
-    parent.children.emplace(BaseName(path));
+    std::string_view parent_path = ParentOf(path);
+    if (restore_parent_ != nullptr && parent_path == restore_parent_path_) {
+      parent = restore_parent_;
+    } else {
+      auto it = nodes_.find(parent_path);
+      if (it == nodes_.end()) return RestoreResult::kNoParent;
+      parent = &it->second;
+      // Map values keep their address when the map grows.
+      restore_parent_ = parent;
+      restore_parent_path_.assign(parent_path);
+    }
   }
-  IndexNode(path, node);
-  bool added = nodes_.emplace(path, std::move(node)).second;
-  PADDOCK_ASSERT(added);
+  auto [it, added] = nodes_.try_emplace(std::move(path), std::move(node));
+  if (!added) return RestoreResult::kDuplicate;
+  if (parent != nullptr) parent->children.emplace(BaseName(it->first));
+  IndexNode(it->first, it->second);
+  return RestoreResult::kOk;
 }
 
 }  // namespace paddock::tree

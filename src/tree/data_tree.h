@@ -83,10 +83,13 @@ class DataTree {
 
   // Visits every node in an order where parents come before their children.
   void ForEachPreorder(const std::function<void(const std::string&, const Node&)>& fn) const;
-  // Restores a node while loading a snapshot; parents must be inserted first.
-  void InsertForRestore(const std::string& path, Node node);
-  // Empties the tree completely (before a restore).
-  void ClearForRestore();
+  // Restores a node while loading a snapshot; parents must be inserted first. A duplicate or a
+  // node whose parent is missing (a damaged snapshot) is refused, the tree unchanged and `path`
+  // left as it was (it is moved from only on success).
+  enum class RestoreResult { kOk, kDuplicate, kNoParent };
+  RestoreResult InsertForRestore(std::string&& path, Node&& node);
+  // Empties the tree completely (before a restore); `nodes` sizes the index for what follows.
+  void ClearForRestore(size_t nodes = 0);
 
  private:
   void IndexNode(const std::string& path, const Node& node);
@@ -100,6 +103,10 @@ class DataTree {
     size_t operator()(std::string_view path) const { return std::hash<std::string_view>{}(path); }
   };
   std::unordered_map<std::string, Node, PathHash, std::equal_to<>> nodes_;
+  // The parent of the last node restored: siblings come in a row in a snapshot, and finding
+  // their parent once instead of once each made restores markedly faster.
+  std::string restore_parent_path_;
+  Node* restore_parent_ = nullptr;
   std::map<int64_t, std::set<std::string>> ephemerals_;
   std::set<std::string> containers_;
   std::set<std::string> ttls_;

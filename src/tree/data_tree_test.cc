@@ -400,8 +400,17 @@ TEST(Restore, RebuildsChildrenAndIndexesFromNodesGivenParentsFirst) {
   source.ForEachPreorder([&copy](const std::string& p, const Node& n) {
     Node without_children = n;
     without_children.children.clear();
-    copy.InsertForRestore(p, without_children);
+    std::string path = p;
+    EXPECT_EQ(copy.InsertForRestore(std::move(path), std::move(without_children)),
+              DataTree::RestoreResult::kOk);
   });
+  // A second copy of a node, or an orphan, is refused and leaves the path to name it.
+  std::string again = "/a/e";
+  EXPECT_EQ(copy.InsertForRestore(std::move(again), Node{}), DataTree::RestoreResult::kDuplicate);
+  EXPECT_EQ(again, "/a/e");
+  std::string orphan = "/nope/x";
+  EXPECT_EQ(copy.InsertForRestore(std::move(orphan), Node{}), DataTree::RestoreResult::kNoParent);
+  EXPECT_EQ(orphan, "/nope/x");
   EXPECT_EQ(Preorder(copy), Preorder(source));
   EXPECT_EQ(copy.Find("/a")->children, source.Find("/a")->children);
   EXPECT_EQ(StatOf(copy, "/a"), StatOf(source, "/a"));
