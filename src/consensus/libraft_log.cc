@@ -1,7 +1,12 @@
 #include "consensus/libraft_log.h"
 
 #include <dirent.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <cstdio>
@@ -126,6 +131,14 @@ Status LibraftLog::Start(Callbacks callbacks) {
   fsm_.snapshot = FsmSnapshot;
   fsm_.snapshot_finalize = FsmSnapshotFinalize;
   fsm_.restore = FsmRestore;
+  if (options_.fork_snapshots) {
+    // libraft 0.15's raft_uv reports io version 1 although it implements async_work, and
+    // raft_init then refuses an fsm of version 3 (fixed upstream in 269e541).
+    io_.version = 2;
+    fsm_.version = 3;
+    fsm_.snapshot = FsmSnapshotFork;
+    fsm_.snapshot_async = FsmSnapshotAsync;
+  }
   rv = raft_init(&raft_, &io_, &fsm_, options_.id, options_.address.c_str());
   if (rv != 0) return Status::Error(std::string("raft init: ") + raft_errmsg(&raft_));
   raft_set_election_timeout(&raft_, options_.election_timeout_ms);
@@ -223,24 +236,31 @@ int LibraftLog::FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** result) n
   return 0;
 }
 
+// Bookkeeping at the start of every snapshot (loop thread): the byte bound is reset, and the
+// entries kept behind this snapshot are bounded in bytes by the average entry size since the
+// last one.
+void LibraftLog::AfterSnapshotCapture() {
+  snapshot_index_last_ = raft_.last_applied;
+  raft_set_snapshot_threshold(&raft_, options_.snapshot_threshold);
+  uint64_t avg = bytes_since_snapshot_ / std::max<uint64_t>(1, entries_since_snapshot_);
+  uint64_t trailing = options_.trailing_bytes / std::max<uint64_t>(1, avg);
+  raft_set_snapshot_trailing(
+      &raft_, static_cast<unsigned>(std::clamp<uint64_t>(
+                  trailing, std::min<uint64_t>(16, options_.snapshot_trailing),
+                  options_.snapshot_trailing)));
+  bytes_since_snapshot_ = 0;
+  entries_since_snapshot_ = 0;
+}
+
+// fsm v2: the state is serialized here, on the loop (fork_snapshots off).
 int LibraftLog::FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept {
   auto* self = static_cast<LibraftLog*>(fsm->data);
   self->snapshot_start_ = std::chrono::steady_clock::now();
+  if (self->callbacks_.snapshot_started) self->callbacks_.snapshot_started();
   std::string state = self->callbacks_.snapshot();
   self->snapshot_capture_us_last_ = MicrosSince(self->snapshot_start_);
   self->snapshot_bytes_last_ = static_cast<int64_t>(state.size());
-  self->snapshot_index_last_ = self->raft_.last_applied;
-  // Back to the configured count; the entries kept behind this snapshot are bounded in bytes
-  // by the average entry size since the last one.
-  raft_set_snapshot_threshold(&self->raft_, self->options_.snapshot_threshold);
-  uint64_t avg = self->bytes_since_snapshot_ / std::max<uint64_t>(1, self->entries_since_snapshot_);
-  uint64_t trailing = self->options_.trailing_bytes / std::max<uint64_t>(1, avg);
-  raft_set_snapshot_trailing(
-      &self->raft_, static_cast<unsigned>(std::clamp<uint64_t>(
-                        trailing, std::min<uint64_t>(16, self->options_.snapshot_trailing),
-                        self->options_.snapshot_trailing)));
-  self->bytes_since_snapshot_ = 0;
-  self->entries_since_snapshot_ = 0;
+  self->AfterSnapshotCapture();
   auto* out = static_cast<raft_buffer*>(raft_malloc(sizeof(raft_buffer)));
   PADDOCK_ASSERT(out != nullptr);
   out->len = state.size();
@@ -252,13 +272,92 @@ int LibraftLog::FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noe
   return 0;
 }
 
+// fsm v3, on the loop: fork. The child holds a copy-on-write image of the state as of this
+// entry; it serializes it into a memfd and exits. The loop goes on at once.
+int LibraftLog::FsmSnapshotFork(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept {
+  auto* self = static_cast<LibraftLog*>(fsm->data);
+  *bufs = nullptr;
+  *n = 0;
+  self->snapshot_start_ = std::chrono::steady_clock::now();
+  int fd = memfd_create("paddock-snapshot", MFD_CLOEXEC);
+  if (fd < 0) {
+    PADDOCK_LOG_ERROR("snapshot not taken error=\"memfd_create: {}\"", std::strerror(errno));
+    return RAFT_IOERR;
+  }
+  if (self->callbacks_.snapshot_started) self->callbacks_.snapshot_started();
+  pid_t pid = fork();
+  if (pid < 0) {
+    PADDOCK_LOG_ERROR("snapshot not taken error=\"fork: {}\"", std::strerror(errno));
+    close(fd);
+    return RAFT_IOERR;
+  }
+  if (pid == 0) {
+    // The child: only serializes and writes. Signals meant for the group end it plainly
+    // (the parent's handlers would forward them to the parent's loop).
+    std::signal(SIGTERM, SIG_DFL);
+    std::signal(SIGINT, SIG_DFL);
+    std::string state = self->callbacks_.snapshot();
+    const char* p = state.data();
+    size_t left = state.size();
+    while (left > 0) {
+      ssize_t w = write(fd, p, left);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) _exit(1);
+      p += w;
+      left -= static_cast<size_t>(w);
+    }
+    _exit(0);
+  }
+  self->snapshot_child_ = pid;
+  self->snapshot_fd_ = fd;
+  self->snapshot_capture_us_last_ = MicrosSince(self->snapshot_start_);
+  self->AfterSnapshotCapture();
+  return 0;
+}
+
+// fsm v3, on a threadpool thread: waits for the child and maps what it wrote.
+int LibraftLog::FsmSnapshotAsync(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept {
+  auto* self = static_cast<LibraftLog*>(fsm->data);
+  int status = 0;
+  while (waitpid(self->snapshot_child_, &status, 0) < 0 && errno == EINTR) {
+  }
+  self->snapshot_child_ = -1;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return RAFT_IOERR;
+  struct stat st {};
+  if (fstat(self->snapshot_fd_, &st) != 0 || st.st_size <= 0) return RAFT_IOERR;
+  auto bytes = static_cast<size_t>(st.st_size);
+  void* map = mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE, self->snapshot_fd_, 0);
+  if (map == MAP_FAILED) return RAFT_IOERR;
+  auto* out = static_cast<raft_buffer*>(raft_malloc(sizeof(raft_buffer)));
+  if (out == nullptr) {
+    munmap(map, bytes);
+    return RAFT_NOMEM;
+  }
+  out->base = map;
+  out->len = bytes;
+  self->snapshot_map_ = map;
+  self->snapshot_map_bytes_ = bytes;
+  *bufs = out;
+  *n = 1;
+  return 0;
+}
+
 // libraft calls this once the snapshot is written (or failed): the end of the snapshot's time.
 int LibraftLog::FsmSnapshotFinalize(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept {
   auto* self = static_cast<LibraftLog*>(fsm->data);
   self->snapshot_total_us_last_ = MicrosSince(self->snapshot_start_);
   self->snapshots_taken_++;
-  for (unsigned i = 0; i < *n; i++) raft_free((*bufs)[i].base);
-  raft_free(*bufs);
+  if (self->snapshot_map_ != nullptr) {
+    self->snapshot_bytes_last_ = static_cast<int64_t>(self->snapshot_map_bytes_);
+    munmap(self->snapshot_map_, self->snapshot_map_bytes_);
+    self->snapshot_map_ = nullptr;
+    self->snapshot_map_bytes_ = 0;
+  } else if (*bufs != nullptr) {
+    for (unsigned i = 0; i < *n; i++) raft_free((*bufs)[i].base);
+  }
+  if (*bufs != nullptr) raft_free(*bufs);
+  if (self->snapshot_fd_ >= 0) close(self->snapshot_fd_);
+  self->snapshot_fd_ = -1;
   *bufs = nullptr;
   *n = 0;
   return 0;

@@ -9,6 +9,10 @@
 //  * the directory is checked before libraft loads it (data_dir_check.h): damage libraft would
 //    crash, hang or silently truncate on stops start-up with a message naming the file;
 //  * the snapshot threshold and trailing entries are kept small;
+//  * snapshots are asynchronous (fsm v3): the loop only forks; the child serializes its
+//    copy-on-write view of the state into a memfd, which a threadpool thread maps for libraft
+//    once the child exits. The loop never stalls for the serialization (it did for 0.1-0.6 s);
+//
 //  * libraft is never called from its own callbacks: the caller defers (see ReplicatedLog).
 // Standalone mode is an ensemble of one voter with a transport that never connects; an ensemble
 // uses libraft's TCP transport, every member bootstrapped with the same voters.
@@ -16,6 +20,7 @@
 // Threading: loop thread only.
 #pragma once
 
+#include <sys/types.h>
 #include <uv.h>
 
 #include <chrono>
@@ -50,6 +55,8 @@ struct LibraftOptions {
   // entries kept after it are limited to about trailing_bytes.
   uint64_t snapshot_bytes = 64ull << 20;
   uint64_t trailing_bytes = 16ull << 20;
+  // Serialize snapshots in a forked child (false: on the loop, as fsm v2 did).
+  bool fork_snapshots = true;
 };
 
 class LibraftLog final : public ReplicatedLog {
@@ -74,6 +81,9 @@ class LibraftLog final : public ReplicatedLog {
   static int FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** result) noexcept;
   static int FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept;
   static int FsmSnapshotFinalize(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept;
+  static int FsmSnapshotFork(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept;
+  static int FsmSnapshotAsync(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept;
+  void AfterSnapshotCapture();
   static int FsmRestore(raft_fsm* fsm, raft_buffer* buf) noexcept;
   static int GuardedAppend(raft_io* io, raft_io_append* req, const raft_entry entries[],
                            unsigned n, raft_io_append_cb cb) noexcept;
@@ -112,6 +122,12 @@ class LibraftLog final : public ReplicatedLog {
   uint64_t bytes_since_snapshot_ = 0;
   uint64_t entries_since_snapshot_ = 0;
   std::chrono::steady_clock::time_point snapshot_start_;
+  // The forked snapshot in progress: its child and the memfd it writes; the mapping handed to
+  // libraft (unmapped in finalize).
+  pid_t snapshot_child_ = -1;
+  int snapshot_fd_ = -1;
+  void* snapshot_map_ = nullptr;
+  size_t snapshot_map_bytes_ = 0;
 };
 
 }  // namespace paddock::consensus

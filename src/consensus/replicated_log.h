@@ -23,8 +23,11 @@ namespace paddock::consensus {
 struct Callbacks {
   // A committed entry, in log order. Must not fail.
   std::function<void(std::string_view entry)> apply;
-  // Captures the state machine (called on the loop thread).
+  // Serializes the state machine. The engine may call it in a forked copy of the process (a
+  // copy-on-write view of the state at that moment), so it must only read state and return.
   std::function<std::string()> snapshot;
+  // A snapshot of the state as it is now begins (called on the loop thread, in this process).
+  std::function<void()> snapshot_started;
   // Replaces the state machine with a snapshot; a failure is fatal for the member.
   std::function<Status(std::string_view snapshot)> restore;
 };

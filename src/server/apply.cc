@@ -14,6 +14,7 @@ using statemachine::TxnResult;
 
 namespace {
 constexpr size_t kBatchTxnsMax = 2000;
+constexpr int kEntriesInFlightMax = 4;
 }
 
 // Only queues: the batch is proposed in the loop's check phase (FlushProposals), never from
@@ -28,6 +29,10 @@ void Server::FlushProposals() {
     if (peers_ != nullptr && !log_->IsLeader()) ForwardBatch();
     return;
   }
+  // Group commit: while a few entries are on their way to disk, txns gather in the batch and go
+  // as one entry when one completes. The disk sets the pace either way; fewer, larger entries
+  // mean fewer snapshots (counted in entries) and less per-entry work.
+  if (entries_in_flight_ >= kEntriesInFlightMax) return;
   if (batch_.size() <= kBatchTxnsMax) {
     ProposeEntry(batch_);
     batch_.clear();
@@ -50,7 +55,9 @@ void Server::ProposeEntry(std::span<const Txn> txns) {
   });
   std::string entry = statemachine::EncodeBatch(txns);
   commit_nudge_ = false;  // this entry carries the commit index to the followers
+  entries_in_flight_++;
   log_->Propose(std::move(entry), [this, forwarded, origins = std::move(origins)](Status s) {
+    entries_in_flight_--;
     if (!s.ok()) {
       FailBatch(origins, s);
     } else if (forwarded) {

@@ -93,11 +93,12 @@ Status Server::Run() {
 
   consensus::Callbacks cb;
   cb.apply = [this](std::string_view entry) { ApplyEntry(entry); };
-  cb.snapshot = [this]() {
+  cb.snapshot_started = [this]() {
     stats_.snapshot_zxid_last = sm_.last_zxid();
     stats_.snapshot_wall_ms_last = clock_->NowWallMs();
-    return sm_.Snapshot();
   };
+  // Runs in a forked child (consensus/libraft_log.h): reads the state, nothing else.
+  cb.snapshot = [this]() { return sm_.Snapshot(); };
   cb.restore = [this](std::string_view snap) {
     int64_t start = clock_->NowMonotonicMs();
     Status s = sm_.Restore(snap);

@@ -288,6 +288,7 @@ class Server {
   // txn of an earlier run of this member, committed late, never matches a request of this one.
   int64_t next_seq_ = 1;
   std::vector<statemachine::Txn> batch_;
+  int entries_in_flight_ = 0;  // proposed entries not yet committed or failed (group commit)
   std::set<std::string> cleanup_pending_;
   ServerStats stats_;
   admin::SessionBook session_book_;
