@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -285,6 +286,7 @@ int LibraftLog::FsmSnapshotFork(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n)
     return RAFT_IOERR;
   }
   if (self->callbacks_.snapshot_started) self->callbacks_.snapshot_started();
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     PADDOCK_LOG_ERROR("snapshot not taken error=\"fork: {}\"", std::strerror(errno));
@@ -292,8 +294,15 @@ int LibraftLog::FsmSnapshotFork(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n)
     return RAFT_IOERR;
   }
   if (pid == 0) {
-    // The child: only serializes and writes. Signals meant for the group end it plainly
-    // (the parent's handlers would forward them to the parent's loop).
+    // The child: only serializes and writes. It holds none of the parent's descriptors (a
+    // client socket closed by the parent must close now, and a restarted server must be able
+    // to bind its ports even while this child finishes), it dies with the parent, and signals
+    // meant for the group end it plainly (the parent's handlers would forward them to the
+    // parent's loop).
+    if (fd > 3) close_range(3, static_cast<unsigned>(fd) - 1, 0);
+    close_range(static_cast<unsigned>(fd) + 1, ~0U, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);  // the parent is already gone
     std::signal(SIGTERM, SIG_DFL);
     std::signal(SIGINT, SIG_DFL);
     std::string state = self->callbacks_.snapshot();
