@@ -202,10 +202,10 @@ void PeerNet::OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
 
 void PeerNet::Parse(Link* link) {
   size_t at = 0;
-  while (!link->closing && link->in.size() - at >= 5) {
+  while (!link->closing && link->in.size() - at >= 4) {
     uint32_t n = 0;
     for (size_t i = 0; i < 4; i++) n = (n << 8) | static_cast<uint8_t>(link->in[at + i]);
-    if (n == 0 || n > kFrameBytesMax) {
+    if (n == 0 || n > kFrameBytesMax) {  // every frame has at least its type byte
       Close(link, "frame length out of range");
       return;
     }
