@@ -76,7 +76,20 @@ Status Server::StartPeers() {
 void Server::OnPeerTimer(uv_timer_t* t) {
   auto* self = static_cast<Server*>(t->data);
   self->UpdateRole();
+  self->TouchWaitingSessions();
   self->SendHeartbeats();
+}
+
+// A client whose request we have not answered yet is waiting on us, not silent: during a
+// failover its write sits forwarded to a leader that is gone, and a client sends nothing more
+// while it waits (kazoo does not ping then). Counting it as heard keeps the new leader from
+// expiring a session for the ensemble's own delay.
+void Server::TouchWaitingSessions() {
+  for (const auto& [id, c] : connections_) {
+    if (c->session_id != 0 && c->state == Connection::State::kOpen && !c->pipeline.empty()) {
+      TouchSession(c->session_id);
+    }
+  }
 }
 
 // Every loop turn (OnCheck) and every tick/2: follows Raft's view of the leader.
@@ -156,6 +169,15 @@ void Server::OnLeaderReady() {
     if (liveness_.Contains(id)) continue;
     liveness_.Add(id, s.timeout_ms, now);
     session_book_.Rearmed(id, s.timeout_ms, now);
+  }
+  // Every session keeps the time it had left, but at least one election timeout from now:
+  // a client of the member that died needs that long to notice, find another member and be
+  // heard again (kazoo gives a silent server two thirds of the session timeout).
+  if (config_.IsEnsemble()) {
+    int64_t grace = config_.ElectionTimeoutMs();
+    for (const auto& [id, s] : sm_.sessions().sessions()) {
+      liveness_.Extend(id, now + std::min<int64_t>(grace, s.timeout_ms) - s.timeout_ms);
+    }
   }
   expiry_hold_until_ms_ = config_.IsEnsemble() ? now + config_.tick_ms / 2 + 1 : 0;
   heartbeat_urgent_ = true;  // followers forward their writes once they hear this

@@ -216,6 +216,7 @@ class Server {
   void OnForwarded(int from, std::string_view body);
   void OnHeartbeat(int from, std::string_view body);
   void SendHeartbeats();
+  void TouchWaitingSessions();
   void CloseMovedSession(int64_t session_id, int64_t attached_ms);
   static void OnPeerTimer(uv_timer_t* t);
 
