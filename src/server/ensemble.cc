@@ -90,6 +90,9 @@ void Server::TouchWaitingSessions() {
       TouchSession(c->session_id);
     }
   }
+  for (const auto& [id, p] : parked_) {
+    if (ValidReattach(p.req)) TouchSession(p.req.session_id);
+  }
 }
 
 // Every loop turn (OnCheck) and every tick/2: follows Raft's view of the leader.

@@ -146,16 +146,81 @@ void Server::HandleHandshake(Connection& c, std::string_view payload) {
     return;
   }
   c.old_client = !req.has_read_only;
+  c.timeout_ms = std::clamp(req.timeout_ms, config_.SessionTimeoutMinMs(),
+                            config_.SessionTimeoutMaxMs());
   if (req.last_zxid_seen > sm_.last_zxid()) {
-    PADDOCK_LOG_INFO("refusing client remote={}:{} reason=\"client has seen zxid 0x{:x}, we "
-                     "have 0x{:x}\"", c.remote_ip, c.remote_port, req.last_zxid_seen,
-                     sm_.last_zxid());
-    c.Abort("client ahead of server");
+    if (config_.IsEnsemble()) {
+      ParkHandshake(c, std::move(req));
+      return;
+    }
+    // Standalone, nothing will bring the missing writes: ZooKeeper's refusal, at once.
+    RefuseClientAhead(c, req.last_zxid_seen);
     return;
   }
-  int32_t timeout = std::clamp(req.timeout_ms, config_.SessionTimeoutMinMs(),
-                               config_.SessionTimeoutMaxMs());
-  c.timeout_ms = timeout;
+  ContinueHandshake(c, req);
+}
+
+// The client has seen a zxid this member has not applied yet: it comes from a member that is
+// ahead, typically the leader that just died, whose last commits reach us only once the next
+// leader commits. ZooKeeper refuses such a client at once, and it tries the next server, which
+// is just as far behind during a failover: it goes round them all with a growing back-off, silent
+// all along, until its session expires. Here the handshake waits (for at most the session
+// timeout) until this member has caught up, and the session counts as heard meanwhile.
+void Server::ParkHandshake(Connection& c, proto::ConnectRequest req) {
+  PADDOCK_LOG_INFO("client ahead remote={}:{} session=0x{:x} reason=\"client has seen zxid "
+                   "0x{:x}, we have 0x{:x}: its handshake waits until we catch up\"",
+                   c.remote_ip, c.remote_port, req.session_id, req.last_zxid_seen,
+                   sm_.last_zxid());
+  if (ValidReattach(req)) TouchSession(req.session_id);
+  c.state = Connection::State::kConnecting;
+  parked_[c.id()] = ParkedHandshake{std::move(req), clock_->NowMonotonicMs()};
+}
+
+void Server::RefuseClientAhead(Connection& c, int64_t seen_zxid) {
+  PADDOCK_LOG_INFO("refusing client remote={}:{} reason=\"client has seen zxid 0x{:x}, we have "
+                   "0x{:x}\"", c.remote_ip, c.remote_port, seen_zxid, sm_.last_zxid());
+  c.Abort("client ahead of server");
+}
+
+bool Server::ValidReattach(const proto::ConnectRequest& req) const {
+  int64_t id = req.session_id;
+  return id != 0 && sm_.sessions().Contains(id) && closing_sessions_.count(id) == 0 &&
+         session::CheckPassword(sm_.secret(), id, req.passwd);
+}
+
+// Every loop turn while handshakes wait: those whose zxid this member reached go on; those that
+// waited a whole session timeout are refused, as ZooKeeper would have at once. Clients of valid
+// sessions that still wait are alive: they count as heard.
+void Server::ResumeParkedHandshakes() {
+  if (parked_.empty()) return;
+  int64_t now = clock_->NowMonotonicMs();
+  std::vector<int64_t> ready;
+  for (auto& [id, p] : parked_) {
+    auto c = connections_.find(id);
+    if (c == connections_.end() || c->second->closing()) continue;
+    if (p.req.last_zxid_seen <= sm_.last_zxid() || now - p.since_ms >= c->second->timeout_ms) {
+      ready.push_back(id);
+    }
+  }
+  for (int64_t id : ready) {
+    auto p = parked_.find(id);
+    auto c = connections_.find(id);
+    if (p == parked_.end() || c == connections_.end() || c->second->closing()) continue;
+    proto::ConnectRequest req = std::move(p->second.req);
+    parked_.erase(p);
+    Connection& conn = *c->second;
+    if (req.last_zxid_seen > sm_.last_zxid()) {
+      RefuseClientAhead(conn, req.last_zxid_seen);
+      continue;
+    }
+    conn.state = Connection::State::kHandshake;
+    ContinueHandshake(conn, req);
+    OnConnectionData(conn);  // frames pipelined behind the handshake
+  }
+}
+
+void Server::ContinueHandshake(Connection& c, const proto::ConnectRequest& req) {
+  int32_t timeout = c.timeout_ms;
   if (req.session_id != 0) {
     HandleReattach(c, req, timeout);
     return;
@@ -174,9 +239,7 @@ void Server::HandleHandshake(Connection& c, std::string_view payload) {
 
 void Server::HandleReattach(Connection& c, const proto::ConnectRequest& req, int32_t timeout_ms) {
   int64_t id = req.session_id;
-  bool valid = sm_.sessions().Contains(id) && closing_sessions_.count(id) == 0 &&
-               session::CheckPassword(sm_.secret(), id, req.passwd);
-  if (!valid) {
+  if (!ValidReattach(req)) {
     // A wrong password never disturbs the session's real connection.
     PADDOCK_LOG_INFO("reattach refused session=0x{:x} remote={}:{}", id, c.remote_ip,
                      c.remote_port);
@@ -231,6 +294,18 @@ void Server::HandleRequest(Connection& c, std::string_view payload) {
   auto op = static_cast<Op>(h.type);
   if (op == Op::kAuth) {
     HandleAuth(c, r.Rest());
+    return;
+  }
+  if (op == Op::kPing && !c.pipeline.empty() && !c.pipeline.front().done) {
+    // A ping behind a write that waits (for the disk, or for a new leader during a failover) is
+    // answered now: clients read ping replies out of order (the C client says so; Java and
+    // kazoo match them by xid alone), and one that hears nothing for two thirds of its timeout
+    // drops a connection that is only slow.
+    std::string reply = Frame({proto::kXidPing, sm_.last_zxid(), 0}, {});
+    c.packets_sent++;
+    stats_.packets_sent++;
+    stats_.RecordReply(h.type, 0, 0, reply.size());
+    c.Send(reply);
     return;
   }
   PendingRequest p;

@@ -163,6 +163,12 @@ void Server::OnRestored(size_t bytes, int64_t took_ms) {
                    "restore_ms={}", sm_.last_zxid(), sm_.sessions().size(),
                    sm_.tree().NodeCount(), bytes, took_ms);
   if (serving_) StopServing("state replaced by a snapshot from the leader");
+  if (catchup_seq_ != 0) {
+    // Our catch-up marker may be inside the snapshot, never to be applied on its own: ask again.
+    waiting_.erase(catchup_seq_);
+    forwarded_.erase(catchup_seq_);
+    catchup_seq_ = 0;
+  }
   std::vector<int64_t> gone;
   for (const auto& [deadline, id] : liveness_.ByDeadline()) {
     if (!sm_.sessions().Contains(id)) gone.push_back(id);
@@ -213,6 +219,7 @@ void Server::OnCheck(uv_check_t* h) {
   if (self->stopping_) return;
   self->UpdateRole();
   self->ResumeThrottled();
+  self->ResumeParkedHandshakes();
   if (self->expiry_due_) {
     self->expiry_due_ = false;
     uv_idle_stop(&self->expiry_idle_);
@@ -341,6 +348,7 @@ void Server::ScanConnections() {
 
 void Server::OnConnectionClosing(Connection& c) {
   watches_.RemoveWatcher(c.id());
+  parked_.erase(c.id());
   if (c.session_id != 0) {
     auto it = session_connections_.find(c.session_id);
     if (it != session_connections_.end() && it->second == c.id()) {

@@ -164,6 +164,11 @@ class Server {
 
   // Requests (requests.cc).
   void HandleHandshake(Connection& c, std::string_view payload);
+  void ParkHandshake(Connection& c, proto::ConnectRequest req);
+  void ResumeParkedHandshakes();
+  void RefuseClientAhead(Connection& c, int64_t seen_zxid);
+  void ContinueHandshake(Connection& c, const proto::ConnectRequest& req);
+  bool ValidReattach(const proto::ConnectRequest& req) const;
   void HandleReattach(Connection& c, const proto::ConnectRequest& req, int32_t timeout_ms);
   void SendConnectResponse(Connection& c, bool valid, int64_t session_id, int32_t timeout_ms,
                            const std::string& passwd);
@@ -285,6 +290,12 @@ class Server {
   std::unordered_map<int64_t, int64_t> session_connections_;  // session id -> connection id
   std::set<int64_t> closing_sessions_;                        // expiry proposed
   std::unordered_map<int64_t, int64_t> waiting_;              // origin seq -> connection id
+  // Handshakes of clients that have seen a later zxid than ours wait for us to catch up.
+  struct ParkedHandshake {
+    proto::ConnectRequest req;
+    int64_t since_ms = 0;
+  };
+  std::unordered_map<int64_t, ParkedHandshake> parked_;       // connection id -> handshake
   // Request numbers of txns this member originates. They start from the wall clock, so that a
   // txn of an earlier run of this member, committed late, never matches a request of this one.
   int64_t next_seq_ = 1;

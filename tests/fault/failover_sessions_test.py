@@ -63,7 +63,7 @@ class FailoverSessionsTest(unittest.TestCase):
             e.start()
             leader = e.leader()
             order = [leader] + [i for i in e.ids if i != leader]
-            kz = KazooClient(hosts=e.connect_string(order), timeout=4.0, randomize_hosts=False)
+            kz = KazooClient(hosts=e.connect_string(order), timeout=1.0, randomize_hosts=False)
             states = []
             kz.add_listener(states.append)
             kz.start(timeout=10)

@@ -32,6 +32,7 @@ binary, default build/bin/paddock-server; PADDOCK_KEEP_TMP=1 keeps the member di
 """
 
 import logging
+import struct
 import subprocess
 import sys
 import tempfile
@@ -418,6 +419,63 @@ class CloseAndExpiryTest(EnsembleTestCase):
         self.addCleanup(again.close)
         s = again.handshake(session_id=sid, passwd=owner.session.passwd)
         self.assertEqual((s.timeout, s.session_id), (0, 0))
+
+
+class FailoverClientTest(EnsembleTestCase):
+    """What keeps a client's connection and session through a failover: pings answered while a
+    write waits for a leader, and handshakes of clients that are ahead of a member waiting for it
+    to catch up instead of being refused."""
+
+    def test_a_ping_behind_a_write_waiting_for_the_leader_is_answered_at_once(self):
+        e = self.e
+        e.start()
+        leader = e.leader()
+        follower = e.followers()[0]
+        conn = self.raw(follower, session_timeout_ms=4000)
+        e.members[leader].sigstop()
+        self.addCleanup(e.members[leader].sigcont)
+        create_xid = conn.submit(jute.OP["create"], jute.create_request("/held", b""))
+        conn.submit(jute.OP["ping"], b"", xid=jute.XID_PING)
+        # Well under the election timeout: the create cannot have been answered by then.
+        frame = conn.recv_frame(timeout=2.0)
+        xid = struct.unpack(">i", frame[:4])[0]
+        self.assertEqual(xid, jute.XID_PING, f"first reply was xid {xid}, not the ping's "
+                         f"(the create is xid {create_xid})")
+
+    def test_a_client_ahead_of_a_follower_gets_its_handshake_once_the_follower_catches_up(self):
+        e = self.e
+        e.start()
+        follower = e.followers()[0]
+        writer = self.raw(e.leader())
+        zxid = writer.create("/z", b"").zxid
+        conn = jute.Connection(e.members[follower].host, e.members[follower].client_port)
+        self.addCleanup(conn.close)
+        e_ahead = (jute.Encoder().int(0).long(zxid + 3).int(4000).long(0).buffer(bytes(16))
+                   .bool(False))
+        conn.send_frame(e_ahead.bytes())
+        with self.assertRaises(TimeoutError):
+            conn.recv_frame(timeout=0.5)  # zxid+3 does not exist yet: the handshake waits
+        for i in range(3):
+            self.assertEqual(writer.create(f"/z/{i}", b"").err, 0)
+        frame = conn.recv_frame(timeout=5.0)
+        d = jute.Decoder(frame)
+        _proto, negotiated, sid = d.int(), d.int(), d.long()
+        self.assertEqual(negotiated, 4000)
+        self.assertNotEqual(sid, 0)
+
+    def test_a_client_ahead_that_the_follower_never_reaches_is_refused_after_its_timeout(self):
+        e = self.e
+        e.start()
+        follower = e.followers()[0]
+        conn = jute.Connection(e.members[follower].host, e.members[follower].client_port)
+        self.addCleanup(conn.close)
+        ahead = (jute.Encoder().int(0).long(1 << 40).int(1000).long(0).buffer(bytes(16))
+                 .bool(False))
+        start = time.monotonic()
+        conn.send_frame(ahead.bytes())
+        self.assertTrue(conn.wait_for_close(timeout=5.0), "the handshake was never refused")
+        self.assertGreaterEqual(time.monotonic() - start, 0.9)
+        self.assertIn("refusing client", e.members[follower].log_tail(50))
 
 
 class LeaderKillTest(EnsembleTestCase):
