@@ -7,8 +7,11 @@ from group to group, with the same tickTime and fsync on for both (ZooKeeper's f
 Paddock always fsyncs through libraft). Writes <out>/results.json, <out>/table.md and
 <out>/latency-cdf.png (gnuplot), and prints the table.
 
-Targets are the ones of issue #5. Ensemble rows: TARGETS lists the topologies; a topology whose
-start function is None is reported as "not yet" (Paddock's ensemble is issue #4).
+Targets are the ones of issue #5. TARGETS lists the rows: each kind standalone, and each kind as a
+3-member ensemble on 127.0.0.1 (Paddock's ensemble is issue #4). The ensembles run the ops and
+sessions groups only (ENSEMBLE_GROUPS) and get rows of their own, zookeeper-3 against paddock-3,
+with the same target ratios as the standalone rows. paddock-bench spreads its clients over every
+member of the connect string (round-robin); --server-pid is the leader's.
 """
 
 import argparse
@@ -19,17 +22,24 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "lib"))
+import ensemble  # noqa: E402
 import jute  # noqa: E402
 import zkservers  # noqa: E402
 
 BENCH = os.environ.get("PADDOCK_BENCH", str(HERE.parent / "build" / "bin" / "paddock-bench"))
 ZNODES_PARENT = "/paddock-bench/znodes"
 RESTART_TIMEOUT_S = 600
+# Three JVMs starting at once on 2 cores, then an election: far slower than one standalone JVM.
+ZOOKEEPER3_READY_TIMEOUT_S = 180
+PADDOCK3_READY_TIMEOUT_S = 60
+ENSEMBLE_MODES = ("leader", "follower")
 
 
 # ---------------------------------------------------------------- servers
@@ -77,18 +87,23 @@ def base_cfg(tmp, port, tick_ms):
             "4lw.commands.whitelist": "*"}
 
 
-def start_zookeeper(tmp, tick_ms):
-    port = zkservers.free_port()
-    cfg_path = Path(tmp) / "zoo.cfg"
-    zkservers.write_cfg(cfg_path, base_cfg(tmp, port, tick_ms))
+def zookeeper_argv(tmp, main_class, cfg_path):
+    """The java command line of one ZooKeeper process whose log4j config and log live in tmp."""
     (Path(tmp) / "log4j.properties").write_text(
         zkservers.LOG4J_PROPERTIES.format(logfile=Path(tmp) / "server.log"))
     # zkServer.sh's defaults: a 1000 MB heap (ZK_SERVER_HEAP), the JVM's default collector and
     # JIT; the AdminServer off (it needs a servlet jar and is not part of the client path).
-    argv = [zkservers.JAVA, "-cp", ":".join(zkservers.ZK_JARS), "-Xmx1000m",
+    return [zkservers.JAVA, "-cp", ":".join(zkservers.ZK_JARS), "-Xmx1000m",
             "-Dzookeeper.admin.enableServer=false",
             f"-Dlog4j.configuration=file:{Path(tmp) / 'log4j.properties'}",
-            f"-Dzookeeper.log.dir={tmp}", zkservers.ZK_MAIN, str(cfg_path)]
+            f"-Dzookeeper.log.dir={tmp}", main_class, str(cfg_path)]
+
+
+def start_zookeeper(tmp, tick_ms):
+    port = zkservers.free_port()
+    cfg_path = Path(tmp) / "zoo.cfg"
+    zkservers.write_cfg(cfg_path, base_cfg(tmp, port, tick_ms))
+    argv = zookeeper_argv(tmp, zkservers.ZK_MAIN, cfg_path)
     return TimedServer("zookeeper", argv, tmp, port, zkservers.ZOOKEEPER_READY_TIMEOUT_S).start()
 
 
@@ -102,19 +117,263 @@ def start_paddock(tmp, tick_ms):
     return TimedServer("paddock", argv, tmp, port, zkservers.PADDOCK_READY_TIMEOUT_S).start()
 
 
-# (row name, kind, topology, start function or None, why not)
+# ---------------------------------------------------------------- 3-member ensembles
+
+class EnsembleServer:
+    """What run_group and bench() need of a server (connect_string, pid, stop(), kind), for
+    three members on 127.0.0.1. Subclasses provide endpoints(), check_alive(), stop() and
+    describe()."""
+
+    kind = None
+    ready_seconds = None  # from the first launch to every member leader or follower
+    leader_id = None
+
+    def endpoints(self):
+        """[(member id, host, client port, pid)] in id order."""
+        raise NotImplementedError
+
+    def describe(self):
+        """Every member's state and log tail, for error messages."""
+        raise NotImplementedError
+
+    @property
+    def connect_string(self):
+        # Every member: paddock-bench's raw sessions go round-robin over them, and its ops and
+        # churn workers are pinned round-robin (worker k on host k mod 3): an even spread.
+        return ",".join(f"{host}:{port}" for _id, host, port, _pid in self.endpoints())
+
+    @property
+    def pid(self):
+        """The leader's pid (it orders every write), as of a fresh srvr when one says leader."""
+        leaders = [i for i, mode in self.modes().items() if mode == "leader"]
+        if len(leaders) == 1:
+            self.leader_id = leaders[0]
+        return {i: pid for i, _h, _p, pid in self.endpoints()}[self.leader_id]
+
+    def modes(self):
+        return {i: member_mode(host, port) for i, host, port, _pid in self.endpoints()}
+
+    def wait_ready(self, t0, timeout_s):
+        """Blocks until every member says leader or follower; stops them all on failure."""
+        try:
+            self._poll_ready(t0, timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+        self.ready_seconds = time.monotonic() - t0
+        _ = self.pid  # remembers the leader
+        print(f"  {self.kind} x3 serving after {self.ready_seconds:.1f} s, leader member "
+              f"{self.leader_id}", flush=True)
+        return self
+
+    def _poll_ready(self, t0, timeout_s):
+        modes = {}
+        while time.monotonic() - t0 < timeout_s:
+            self.check_alive()
+            modes = self.modes()
+            if all(m in ENSEMBLE_MODES for m in modes.values()) and \
+                    list(modes.values()).count("leader") == 1:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.kind} x3 not serving after {timeout_s} s: {modes}\n"
+                           + self.describe())
+
+    def check_alive(self):
+        raise NotImplementedError
+
+    def summary(self):
+        """What results.json keeps about the ensemble itself."""
+        return {"members": len(self.endpoints()), "connect": self.connect_string,
+                "ready_seconds": self.ready_seconds, "leader_id": self.leader_id,
+                "server_pid_is": "leader"}
+
+
+def member_mode(host, port):
+    """A member's srvr Mode (leader, follower, ...) or None when it does not serve (yet)."""
+    try:
+        return ensemble.parse_srvr_mode(
+            zkservers.four_letter_word(port, "srvr", host=host, timeout=1.0))
+    except OSError:
+        return None
+
+
+class QuorumMember(zkservers.ServerProcess):
+    """One QuorumPeerMain JVM. start() returns at once: a member serves only once a quorum has
+    elected a leader, so ZooKeeperEnsemble waits for all three together."""
+
+    def _wait_ready(self):
+        pass
+
+
+class ZooKeeperEnsemble(EnsembleServer):
+    kind = "zookeeper"
+
+    def __init__(self, members):
+        self.members = members  # {id: QuorumMember}
+
+    def endpoints(self):
+        return [(i, m.host, m.port, m.pid) for i, m in sorted(self.members.items())]
+
+    def check_alive(self):
+        for i, m in self.members.items():
+            if not m.is_running():
+                raise RuntimeError(f"zookeeper member {i} exited:\n{m.log_tail()}")
+
+    def stop(self):
+        # SIGTERM to all first: stopping one at a time would make the last two re-elect.
+        for m in self.members.values():
+            if m.is_running():
+                m.proc.terminate()
+        for m in self.members.values():
+            m.stop()
+
+    def describe(self):
+        return "\n".join(f"=== member {i}\n{m.log_tail(15)}" for i, m in self.members.items())
+
+
+def zookeeper3_cfgs(tmp, tick_ms, ids=(1, 2, 3)):
+    """{id: (member dir, zoo.cfg entries)} of a ZooKeeper ensemble on 127.0.0.1."""
+    lo = zkservers.LOOPBACK
+    ports = {i: (zkservers.free_port(), zkservers.free_port(), zkservers.free_port())
+             for i in ids}
+    servers = {f"server.{i}": f"{lo}:{peer}:{election}"
+               for i, (_client, peer, election) in ports.items()}
+    out = {}
+    for i in ids:
+        mdir = Path(tmp) / f"m{i}"
+        cfg = base_cfg(mdir, ports[i][0], tick_ms)
+        cfg.update({"initLimit": 10, "syncLimit": 5}, **servers)
+        (mdir / "data" / "myid").write_text(f"{i}\n")
+        out[i] = (mdir, cfg)
+    return out
+
+
+def start_zookeeper3(tmp, tick_ms):
+    """Three Apache ZooKeeper members (QuorumPeerMain), each with its own dataDir and myid, the
+    same JVM flags as start_zookeeper; returns once all three serve (bounded)."""
+    members = {}
+    t0 = time.monotonic()
+    for i, (mdir, cfg) in zookeeper3_cfgs(tmp, tick_ms).items():
+        cfg_path = mdir / "zoo.cfg"
+        zkservers.write_cfg(cfg_path, cfg)
+        argv = zookeeper_argv(mdir, "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg_path)
+        members[i] = QuorumMember("zookeeper", argv, mdir, cfg["clientPort"],
+                                  ZOOKEEPER3_READY_TIMEOUT_S)
+    zk = ZooKeeperEnsemble(members)
+    try:
+        for m in members.values():
+            m.start()
+    except BaseException:
+        zk.stop()
+        raise
+    return zk.wait_ready(t0, ZOOKEEPER3_READY_TIMEOUT_S)
+
+
+class PaddockEnsemble(EnsembleServer):
+    """tests/lib/ensemble.Ensemble (which writes the configs and runs the members) seen as a
+    compare.py server."""
+
+    kind = "paddock"
+
+    def __init__(self, ens):
+        self.ens = ens
+
+    def endpoints(self):
+        return [(i, m.host, m.client_port, m.pid) for i, m in sorted(self.ens.members.items())]
+
+    def check_alive(self):
+        self.ens._check_alive(self.ens.ids)
+
+    def stop(self):
+        self.ens.stop()  # not close(): tmp is run_group's, which removes it
+
+    def describe(self):
+        return self.ens.describe()
+
+
+def start_paddock3(tmp, tick_ms):
+    """Three paddock-server members through tests/lib/ensemble.py; returns once all serve."""
+    # maxClientCnxns=0 as in base_cfg; Ensemble already turns the admin server off.
+    ens = ensemble.Ensemble(size=3, tick_ms=tick_ms, extra_cfg={"maxClientCnxns": 0},
+                            tmpdir=tmp)
+    pd = PaddockEnsemble(ens)
+    t0 = time.monotonic()
+    try:
+        ens.start(wait=False)
+    except BaseException:
+        pd.stop()
+        raise
+    return pd.wait_ready(t0, PADDOCK3_READY_TIMEOUT_S)
+
+
+class ConnectionSampler(threading.Thread):
+    """Polls srvr's Connections: on every member while a scenario runs, keeping each member's
+    peak less its idle count (our own srvr connection may count): how the clients spread."""
+
+    def __init__(self, server, interval_s=0.5):
+        super().__init__(daemon=True)
+        self.server = server
+        self.interval_s = interval_s
+        self.done = threading.Event()
+        self.idle = self._sample()
+        self.peak = dict(self.idle)
+
+    def _sample(self):
+        out = {}
+        for i, host, port, _pid in self.server.endpoints():
+            try:
+                text = zkservers.four_letter_word(port, "srvr", host=host, timeout=1.0)
+            except OSError:
+                text = ""
+            counts = [int(line.split(":")[1]) for line in text.splitlines()
+                      if line.startswith("Connections:")]
+            out[str(i)] = counts[0] if counts else 0
+        return out
+
+    def run(self):
+        while not self.done.wait(self.interval_s):
+            for i, n in self._sample().items():
+                self.peak[i] = max(self.peak[i], n)
+
+    def finish(self):
+        self.done.set()
+        self.join(timeout=10)
+        return {i: self.peak[i] - self.idle[i] for i in self.peak}
+
+
+# ---------------------------------------------------------------- the rows
+
+GROUPS = ("ops", "half", "sessions", "hold", "expiry", "churn", "znodes")
+# The ensembles run only what the issue's ensemble targets need. hold, expiry and znodes measure
+# one process's memory, expiry timing and restart, which means something else across three
+# members; half's rate comes from standalone ZooKeeper's peak; churn is left for a later pass.
+ENSEMBLE_GROUPS = frozenset({"ops", "sessions"})
+
+
+class Target(NamedTuple):
+    row: str          # key under each group in results.json, and the table column
+    kind: str         # zookeeper | paddock
+    topology: str     # standalone | ensemble-3
+    start: Callable   # start(tmp, tick_ms) -> a server object
+    groups: frozenset
+
+
 TARGETS = [
-    ("zookeeper", "zookeeper", "standalone", start_zookeeper, None),
-    ("paddock", "paddock", "standalone", start_paddock, None),
-    ("zookeeper-3", "zookeeper", "ensemble-3", None, "not yet: run only with Paddock's"),
-    ("paddock-3", "paddock", "ensemble-3", None, "not yet: Paddock's ensemble is issue #4"),
+    Target("zookeeper", "zookeeper", "standalone", start_zookeeper, frozenset(GROUPS)),
+    Target("paddock", "paddock", "standalone", start_paddock, frozenset(GROUPS)),
+    Target("zookeeper-3", "zookeeper", "ensemble-3", start_zookeeper3, ENSEMBLE_GROUPS),
+    Target("paddock-3", "paddock", "ensemble-3", start_paddock3, ENSEMBLE_GROUPS),
 ]
+# (topology, ZooKeeper row, Paddock row, label prefix in the table)
+PAIRS = [("standalone", "zookeeper", "paddock", ""),
+         ("ensemble-3", "zookeeper-3", "paddock-3", "3-node: ")]
 
 
 # ---------------------------------------------------------------- running paddock-bench
 
 def bench(scenario, server, out_dir, label, args, timeout_s):
-    out = Path(out_dir) / f"{label}-{server.kind}.json"
+    # Named by row, not kind: zookeeper and zookeeper-3 must not overwrite each other's JSON.
+    out = Path(out_dir) / f"{label}-{getattr(server, 'row', server.kind)}.json"
     argv = [BENCH, scenario, "--connect", server.connect_string, "--server-pid",
             str(server.pid), "--json", str(out), "--timeout", str(int(timeout_s))] + args
     print("  $ " + " ".join(argv[:2] + argv[2:]), flush=True)
@@ -131,19 +390,24 @@ def bench(scenario, server, out_dir, label, args, timeout_s):
     return data
 
 
-def group_order(i):
-    kinds = [t for t in TARGETS if t[3] is not None]
-    return kinds if i % 2 == 0 else list(reversed(kinds))
+def group_order(i, name, rows):
+    """The selected targets that run group `name`, in an order that alternates with i."""
+    targets = [t for t in TARGETS if name in t.groups and t.row in rows]
+    return targets if i % 2 == 0 else list(reversed(targets))
 
 
 def run_group(i, name, plan, a, out_dir, results, extra=None):
-    """plan(server, kind) runs the scenarios of one group against a fresh server."""
-    for row, kind, _topo, start, _why in group_order(i):
-        print(f"== {name}: {row}", flush=True)
-        with tempfile.TemporaryDirectory(prefix=f"cmp-{kind}-", dir=a.tmp) as tmp:
-            server = start(tmp, a.tick_ms)
+    """plan(server, kind, tmp) runs the scenarios of one group against a fresh server."""
+    for t in group_order(i, name, a.targets):
+        print(f"== {name}: {t.row}", flush=True)
+        with tempfile.TemporaryDirectory(prefix=f"cmp-{t.row}-", dir=a.tmp) as tmp:
+            server = t.start(tmp, a.tick_ms)
+            server.row = t.row
             try:
-                results.setdefault(name, {})[row] = plan(server, kind, tmp)
+                res = plan(server, t.kind, tmp)
+                if isinstance(server, EnsembleServer):
+                    res["ensemble"] = server.summary()
+                results.setdefault(name, {})[t.row] = res
             finally:
                 server.stop()
 
@@ -155,7 +419,17 @@ def plan_ops(a, out_dir):
         # Warm-up (not recorded): lets ZooKeeper's JIT compile the request path first.
         bench("ops", server, out_dir, "warmup", args[:4] + ["--duration", "3", "--ops",
                                                            "create,mix,delete"], 120)
-        return bench("ops", server, out_dir, "ops", args, a.duration * 8 + 120)
+        if not isinstance(server, EnsembleServer):
+            return bench("ops", server, out_dir, "ops", args, a.duration * 8 + 120)
+        sampler = ConnectionSampler(server)
+        sampler.start()
+        try:
+            res = bench("ops", server, out_dir, "ops", args, a.duration * 8 + 120)
+        finally:
+            spread = sampler.finish()
+        res["connections_per_member"] = spread
+        print(f"  peak client connections per member: {spread}", flush=True)
+        return res
     return plan
 
 
@@ -269,25 +543,56 @@ def fmt(v):
     return f"{v:,}" if isinstance(v, int) else str(v)
 
 
+def figure_row(results, zk_row, pd_row, prefix, figure):
+    label, group, path, better, target, unit = figure
+    zk = dig(results, f"{group}.{zk_row}.{path}")
+    pd = dig(results, f"{group}.{pd_row}.{path}")
+    ratio = None
+    if isinstance(zk, (int, float)) and isinstance(pd, (int, float)):
+        num, den = (pd, zk) if better == "higher" else (zk, pd)
+        ratio = num / den if den else None
+    tgt = f">= {target}x" if target else ""
+    met = "" if not target or ratio is None else ("yes" if ratio >= target else "no")
+    u = f" ({unit})" if unit else ""
+    return (f"| {prefix}{label}{u} | {fmt(zk)} | {fmt(pd)} | "
+            f"{'-' if ratio is None else f'{ratio:.2f}x'} | {tgt} | {met} |")
+
+
+def pair_ran(results, zk_row, pd_row):
+    return any(zk_row in rows or pd_row in rows for rows in results.values())
+
+
+def ensemble_note(results, zk_row, pd_row):
+    """Says how the 3-node rows differ from the standalone ones, with the spread measured."""
+    spread = "; ".join(f"{row} {dig(results, f'ops.{row}.connections_per_member')}"
+                       for row in (zk_row, pd_row) if dig(results, f"ops.{row}"))
+    ready = ", ".join(f"{row} ({g}) {dig(results, f'{g}.{row}.ensemble.ready_seconds'):.1f} s"
+                      for g in ("ops", "sessions") for row in (zk_row, pd_row)
+                      if dig(results, f"{g}.{row}.ensemble.ready_seconds") is not None)
+    return [f"3-node rows: three members of each kind on this machine, all on 127.0.0.1, "
+            f"the same tickTime, fsync on; paddock-bench gets all three in --connect (raw "
+            f"sessions go round-robin, ops workers are pinned round-robin); --server-pid "
+            f"is the leader's, so RSS/CPU figures in their JSON are the leader's alone. Peak ops "
+            f"clients per member: {spread or '-'}. Start-up to every member serving: "
+            f"{ready or '-'}."]
+
+
 def table(a, results):
     lines = ["| figure | ZooKeeper | Paddock | ratio (>1: Paddock ahead) | target | met? |",
              "| --- | ---: | ---: | ---: | --- | --- |"]
-    for label, group, path, better, target, unit in FIGURES:
-        zk = dig(results, f"{group}.zookeeper.{path}")
-        pd = dig(results, f"{group}.paddock.{path}")
-        ratio = None
-        if isinstance(zk, (int, float)) and isinstance(pd, (int, float)):
-            num, den = (pd, zk) if better == "higher" else (zk, pd)
-            ratio = num / den if den else None
-        tgt = f">= {target}x" if target else ""
-        met = "" if not target or ratio is None else ("yes" if ratio >= target else "no")
-        u = f" ({unit})" if unit else ""
-        lines.append(f"| {label}{u} | {fmt(zk)} | {fmt(pd)} | "
-                     f"{'-' if ratio is None else f'{ratio:.2f}x'} | {tgt} | {met} |")
-    for row, kind, topo, start, why in TARGETS:
-        if start is None:
-            lines.append(f"| {topo} rows ({row}) | {why} | | | | not yet |")
+    notes = []
+    for topo, zk_row, pd_row, prefix in PAIRS:
+        # The standalone rows always print (as they always have); the others once they ran.
+        if topo != "standalone" and not pair_ran(results, zk_row, pd_row):
+            continue
+        groups = next(t.groups for t in TARGETS if t.row == pd_row)
+        lines += [figure_row(results, zk_row, pd_row, prefix, f) for f in FIGURES
+                  if f[1] in groups]
+        if topo != "standalone":
+            notes += ensemble_note(results, zk_row, pd_row)
     lines.append("")
+    if notes:
+        lines += notes + [""]
     lines.append("| Paddock absolute target | measured | target | met? |")
     lines.append("| --- | ---: | --- | --- |")
     for label, v, tgt, ok in absolute_checks(a, results):
@@ -343,11 +648,17 @@ def parse_args():
     ap.add_argument("--tick-ms", type=int, default=2000)
     ap.add_argument("--only", default="", help="comma list of groups: ops,half,sessions,hold,"
                     "expiry,churn,znodes")
+    ap.add_argument("--targets", default="", help="comma list of rows to run (default all): "
+                    + ",".join(t.row for t in TARGETS))
     ap.add_argument("--hold-sessions", type=int, default=None,
                     help="idle sessions of the hold group (default 100,000; 5,000 with --quick)")
     ap.add_argument("--znodes", type=int, default=None,
                     help="znodes of the znodes group (default 1,000,000; 50,000 with --quick)")
     a = ap.parse_args()
+    a.targets = set(filter(None, a.targets.split(","))) or {t.row for t in TARGETS}
+    unknown = a.targets - {t.row for t in TARGETS}
+    if unknown:
+        ap.error(f"unknown --targets {sorted(unknown)}")
     overrides = {k: getattr(a, k) for k in ("hold_sessions", "znodes") if getattr(a, k)}
     full = dict(duration=10, clients=16, depth=16, sessions=20000, hold_sessions=100000,
                 hold_seconds=30, expiry_sessions=10000, znodes=1000000)

@@ -5,6 +5,7 @@
 #   bench/compare.sh            # the full run (about 20-30 minutes on 2 cores)
 #   bench/compare.sh --quick    # small counts, short runs (a few minutes)
 #   bench/compare.sh --only ops,sessions --out /tmp/cmp
+#   bench/compare.sh --targets zookeeper-3,paddock-3 --quick   # only the 3-member ensembles
 #
 # Builds build/bin/paddock-server and build/bin/paddock-bench if they are missing (release),
 # raises the open-files limit (100,000 sessions need as many descriptors on both sides) and

@@ -74,7 +74,7 @@ std::vector<std::unique_ptr<ChurnWorker>> MakeChurnWorkers(const Options& o,
   std::vector<std::unique_ptr<ChurnWorker>> ws;
   for (int64_t k = 0; k < o.clients; k++) {
     auto w = std::make_unique<ChurnWorker>();
-    w->client = Connect(o, o.session_timeout_ms);
+    w->client = Connect(o, o.session_timeout_ms, PinnedConnect(o.connect, k));
     if (!w->client) return {};
     w->prefix = parent + "/m" + std::to_string(k) + "-";
     ws.push_back(std::move(w));

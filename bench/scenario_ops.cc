@@ -12,9 +12,26 @@
 
 namespace paddock::bench {
 
-std::unique_ptr<Client> Connect(const Options& o, int32_t timeout_ms) {
+// Worker k's connect string: the k-th host (round-robin) of a multi-host one, with its chroot.
+// A client library shuffles its hosts, so K clients land unevenly on an ensemble's members and
+// the figures vary from run to run; pinned, they spread evenly and repeatably.
+std::string PinnedConnect(const std::string& connect, int64_t k) {
+  size_t slash = connect.find('/');
+  std::string hosts = connect.substr(0, slash);
+  std::string chroot = slash == std::string::npos ? "" : connect.substr(slash);
+  std::vector<std::string> list;
+  for (size_t begin = 0; begin <= hosts.size();) {
+    size_t comma = std::min(hosts.find(',', begin), hosts.size());
+    if (comma > begin) list.push_back(hosts.substr(begin, comma - begin));
+    begin = comma + 1;
+  }
+  if (list.size() < 2) return connect;
+  return list[static_cast<size_t>(k) % list.size()] + chroot;
+}
+
+std::unique_ptr<Client> Connect(const Options& o, int32_t timeout_ms, const std::string& connect) {
   ClientOptions co;
-  co.connect_string = o.connect;
+  co.connect_string = connect.empty() ? o.connect : connect;
   co.session_timeout = std::chrono::milliseconds(timeout_ms);
   co.sync_timeout = std::chrono::milliseconds(30000);
   auto c = NewClient(co);
@@ -235,7 +252,7 @@ std::vector<std::unique_ptr<Worker>> MakeWorkers(const Options& o, const std::st
   std::vector<std::unique_ptr<Worker>> ws;
   for (int64_t k = 0; k < o.clients; k++) {
     auto w = std::make_unique<Worker>();
-    w->client = Connect(o, o.session_timeout_ms);
+    w->client = Connect(o, o.session_timeout_ms, PinnedConnect(o.connect, k));
     if (!w->client) return {};
     w->base = base + "/w" + std::to_string(k) + "-";
     w->lat.Reserve(1 << 16);

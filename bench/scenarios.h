@@ -19,8 +19,12 @@ bool RunOps(const Options& o, Report& rep);       // scenario_ops.cc
 bool RunChurn(const Options& o, Report& rep);     // scenario_churn.cc
 bool RunZnodes(const Options& o, Report& rep);    // scenario_ops.cc
 
-// A connected libpaddock client (nullptr after 10 s without a connection).
-std::unique_ptr<Client> Connect(const Options& o, int32_t timeout_ms);
+// A connected libpaddock client (nullptr after 10 s without a connection), to `connect` or,
+// when empty, to o.connect.
+std::unique_ptr<Client> Connect(const Options& o, int32_t timeout_ms,
+                                const std::string& connect = {});
+// Worker k's share of a multi-host connect string: its k-th host (round-robin) and the chroot.
+std::string PinnedConnect(const std::string& connect, int64_t k);
 // Creates every missing ancestor of path and path itself (persistent, empty); true on success.
 bool EnsurePath(Client& c, const std::string& path);
 // A name unique to this run: "<prefix>/<tag>-<pid>-<ms>".

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """CI smoke of paddock-bench: every scenario, tiny (about a second each), against a
 paddock-server started here; checks that each run exits 0 and that its JSON figures are sane.
-Not a timed test: no figure is compared with a target. Also runs paddock-micro once with a tiny
---benchmark_min_time when $PADDOCK_MICRO is set.
+Not a timed test: no figure is compared with a target. Then the sessions and ops scenarios once more
+against a 3-member paddock ensemble started by bench/compare.py's start_paddock3 (its 3-node rows;
+a few seconds). Also runs paddock-micro once with a tiny --benchmark_min_time when $PADDOCK_MICRO
+is set.
 
     PADDOCK_SERVER=build/bin/paddock-server PADDOCK_BENCH=build/bin/paddock-bench \\
         /usr/bin/python3 bench/smoke_test.py
@@ -16,6 +18,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lib"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import compare  # noqa: E402
 import zkservers  # noqa: E402
 
 BENCH = os.environ.get("PADDOCK_BENCH", str(zkservers.REPO_ROOT / "build" / "bin" / "paddock-bench"))
@@ -30,10 +34,14 @@ SCENARIOS = {
     "churn": ["--clients", "2", "--depth", "2", "--duration", "0.5"],
     "znodes": ["--znodes", "500", "--clients", "2", "--depth", "8"],
 }
+# The groups compare.py runs against its ensembles (compare.ENSEMBLE_GROUPS).
+ENSEMBLE_SCENARIOS = ("sessions", "ops")
+# A short tick: a paddock ensemble elects within a few ticks, and CI waits for that.
+ENSEMBLE_TICK_MS = 500
 
 
-def run(name, server, tmp):
-    out = Path(tmp) / f"{name}.json"
+def run(name, server, tmp, label=""):
+    out = Path(tmp) / f"{name}{label}.json"
     argv = [BENCH, name, "--connect", server.connect_string, "--server-pid", str(server.pid),
             "--json", str(out), "--no-progress", "--timeout", "40"] + SCENARIOS[name]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
@@ -67,6 +75,17 @@ def check(name, r):
         assert r["znodes_present"] >= 500 and r["server_rss_after_bytes"] > 0, r
 
 
+def ensemble_smoke(tmp):
+    """compare.py's 3-node path: a connect string of three members, --server-pid the leader's."""
+    server = compare.start_paddock3(Path(tmp) / "ensemble", ENSEMBLE_TICK_MS)
+    try:
+        for name in ENSEMBLE_SCENARIOS:
+            check(name, run(name, server, tmp, "-3"))
+            print(f"ok {name} (3-node)")
+    finally:
+        server.stop()
+
+
 def micro():
     binary = os.environ.get("PADDOCK_MICRO")
     if not binary:
@@ -88,6 +107,7 @@ def main():
                 print(f"ok {name}")
         finally:
             server.stop()
+        ensemble_smoke(tmp)
     micro()
     print("bench smoke: all scenarios ok")
 
