@@ -48,7 +48,7 @@ struct LibraftOptions {
   std::vector<std::pair<uint64_t, std::string>> voters;
   unsigned election_timeout_ms = 1000;
   unsigned heartbeat_timeout_ms = 100;
-  unsigned snapshot_threshold = 10000;
+  unsigned snapshot_threshold = 100000;
   unsigned snapshot_trailing = 2000;
   // libraft keeps every entry since the last snapshot in memory, counted in entries: these bound
   // it in bytes too. Past snapshot_bytes of entries a snapshot is taken early, and the trailing
