@@ -62,11 +62,8 @@ struct Config {
   // A connection that has not completed its handshake by then is closed (ZooKeeper's
   // zookeeper.nio.sessionlessCnxnTimeout).
   int64_t handshake_timeout_ms = 10000;
-  // Log entries between snapshots: ZooKeeper's snapCount default. A snapshot costs the loop
-  // little (a fork), but until the child exits every page the loop writes is copied once: at
-  // 10,000 entries, a snapshot ran almost all the time under a steady 11,000 writes/s and setData
-  // p99 went from 19 to 80-90 ms (docs/performance.md). The 64 MB byte bound still applies.
-  uint32_t snapshot_threshold = 100000;
+  // Log entries between snapshots; 0: SnapshotThreshold() picks.
+  uint32_t snapshot_threshold = 0;
   uint32_t snapshot_trailing = 2000;
   // Client writes are refused (SYSTEMERROR) while the log's filesystem has less free space than
   // this; 0 disables the check (see server/disk_guard.h).
@@ -103,6 +100,17 @@ struct Config {
     return election_timeout_ms > 0 ? election_timeout_ms : std::max<int64_t>(tick_ms, 300);
   }
   bool IsEnsemble() const { return servers.size() > 1; }
+  // Standalone: ZooKeeper's snapCount default, 100,000. A snapshot costs the loop little (a
+  // fork), but every page it writes while the child lives, and again after, faults once: at
+  // 10,000 entries a snapshot ran almost all the time under a steady 11,000 writes/s, and setData
+  // p99 went from 14 to 80-90 ms (docs/performance.md). In an ensemble, 10,000: a follower that
+  // receives a snapshot drops its in-memory entries in time quadratic in their number (libraft
+  // 0.15's removeSuffix; libraft-evaluation §5.12), so it must not hold 100,000. The 64 MB byte
+  // bound applies either way.
+  uint32_t SnapshotThreshold() const {
+    if (snapshot_threshold != 0) return snapshot_threshold;
+    return IsEnsemble() ? 10000 : 100000;
+  }
   // The plain port listens unless only secureClientPort was configured.
   bool PlainPortEnabled() const { return client_port_given || secure_client_port < 0; }
 };

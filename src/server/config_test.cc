@@ -42,6 +42,18 @@ TEST(Config, HandshakeTimeoutDefaultsToTenSecondsAndIsConfigurable) {
   EXPECT_FALSE(ParseConfig("paddock.handshakeTimeoutMs=0\n", nullptr).ok());
 }
 
+TEST(Config, SnapshotThresholdDependsOnTheTopologyUnlessGiven) {
+  EXPECT_EQ(ParseConfig("", nullptr)->SnapshotThreshold(), 100000u);
+  const std::string three =
+      "server.1=127.0.0.1:2888:3888\nserver.2=127.0.0.1:2889:3889\nserver.3=127.0.0.1:2890:3890\n";
+  EXPECT_EQ(ParseConfig(three, nullptr)->SnapshotThreshold(), 10000u);
+  EXPECT_EQ(ParseConfig(three + "paddock.snapshotThreshold=64\n", nullptr)->SnapshotThreshold(),
+            64u);
+  EXPECT_EQ(ParseConfig("paddock.snapshotThreshold=500000\n", nullptr)->SnapshotThreshold(),
+            500000u);
+  EXPECT_FALSE(ParseConfig("paddock.snapshotThreshold=0\n", nullptr).ok());
+}
+
 TEST(Config, DiskReserveDefaultsTo64MiBAndZeroDisablesIt) {
   EXPECT_EQ(ParseConfig("", nullptr)->disk_reserve_bytes, 64ll << 20);
   EXPECT_EQ(ParseConfig("paddock.diskReserveBytes=0\n", nullptr)->disk_reserve_bytes, 0);

@@ -38,7 +38,7 @@ consensus::LibraftOptions Server::LogOptions() const {
   consensus::LibraftOptions lo;
   lo.dir = config_.RaftDir();
   lo.id = static_cast<uint64_t>(config_.server_id);
-  lo.snapshot_threshold = config_.snapshot_threshold;
+  lo.snapshot_threshold = config_.SnapshotThreshold();
   lo.snapshot_trailing = config_.snapshot_trailing;
   lo.election_timeout_ms = static_cast<unsigned>(config_.ElectionTimeoutMs());
   // An ensemble's leader heartbeats every tenth of the election timeout. Standalone, libraft's
