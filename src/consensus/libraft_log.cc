@@ -18,6 +18,7 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "consensus/data_dir_check.h"
+#include "consensus/raft_heap.h"
 
 namespace paddock::consensus {
 namespace {
@@ -104,6 +105,8 @@ Status LibraftLog::Start(Callbacks callbacks) {
   if (Status s = MakeDirs(options_.dir); !s.ok()) return s;
   // A damaged directory stops start-up here, naming the file (see data_dir_check.h).
   if (Status s = CheckDataDir(options_.dir); !s.ok()) return s;
+  // Before any other libraft call: every libraft allocation must come from this heap.
+  InstallForkExcludedRaftHeap();
   int rv = 0;
   if (options_.voters.size() > 1) {
     rv = raft_uv_tcp_init(&transport_, loop_);
