@@ -91,7 +91,7 @@ void Server::TouchWaitingSessions() {
     }
   }
   for (const auto& [id, p] : parked_) {
-    if (ValidReattach(p.req)) TouchSession(p.req.session_id);
+    if (p.valid_session) TouchSession(p.req.session_id);
   }
 }
 

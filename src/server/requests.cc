@@ -171,9 +171,10 @@ void Server::ParkHandshake(Connection& c, proto::ConnectRequest req) {
                    "0x{:x}, we have 0x{:x}: its handshake waits until we catch up\"",
                    c.remote_ip, c.remote_port, req.session_id, req.last_zxid_seen,
                    sm_.last_zxid());
-  if (ValidReattach(req)) TouchSession(req.session_id);
+  bool valid = ValidReattach(req);
+  if (valid) TouchSession(req.session_id);
   c.state = Connection::State::kConnecting;
-  parked_[c.id()] = ParkedHandshake{std::move(req), clock_->NowMonotonicMs()};
+  parked_[c.id()] = ParkedHandshake{std::move(req), clock_->NowMonotonicMs(), valid};
 }
 
 void Server::RefuseClientAhead(Connection& c, int64_t seen_zxid) {

@@ -294,6 +294,7 @@ class Server {
   struct ParkedHandshake {
     proto::ConnectRequest req;
     int64_t since_ms = 0;
+    bool valid_session = false;  // a reattach with the right password: its client is alive
   };
   std::unordered_map<int64_t, ParkedHandshake> parked_;       // connection id -> handshake
   // Request numbers of txns this member originates. They start from the wall clock, so that a

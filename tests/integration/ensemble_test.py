@@ -442,17 +442,23 @@ class FailoverClientTest(EnsembleTestCase):
         self.assertEqual(xid, jute.XID_PING, f"first reply was xid {xid}, not the ping's "
                          f"(the create is xid {create_xid})")
 
+    def send_connect(self, member_id, last_zxid, timeout_ms):
+        """A raw connection to one member that has sent a ConnectRequest claiming `last_zxid`,
+        its reply not read yet (jute.Connection.handshake would wait for it)."""
+        m = self.e.members[member_id]
+        conn = jute.Connection(m.host, m.client_port)
+        self.addCleanup(conn.close)
+        conn.send_frame(jute.Encoder().int(0).long(last_zxid).int(timeout_ms).long(0)
+                        .buffer(bytes(16)).bool(False).bytes())
+        return conn
+
     def test_a_client_ahead_of_a_follower_gets_its_handshake_once_the_follower_catches_up(self):
         e = self.e
         e.start()
         follower = e.followers()[0]
         writer = self.raw(e.leader())
         zxid = writer.create("/z", b"").zxid
-        conn = jute.Connection(e.members[follower].host, e.members[follower].client_port)
-        self.addCleanup(conn.close)
-        e_ahead = (jute.Encoder().int(0).long(zxid + 3).int(4000).long(0).buffer(bytes(16))
-                   .bool(False))
-        conn.send_frame(e_ahead.bytes())
+        conn = self.send_connect(follower, zxid + 3, 4000)
         with self.assertRaises(TimeoutError):
             conn.recv_frame(timeout=0.5)  # zxid+3 does not exist yet: the handshake waits
         for i in range(3):
@@ -467,12 +473,8 @@ class FailoverClientTest(EnsembleTestCase):
         e = self.e
         e.start()
         follower = e.followers()[0]
-        conn = jute.Connection(e.members[follower].host, e.members[follower].client_port)
-        self.addCleanup(conn.close)
-        ahead = (jute.Encoder().int(0).long(1 << 40).int(1000).long(0).buffer(bytes(16))
-                 .bool(False))
         start = time.monotonic()
-        conn.send_frame(ahead.bytes())
+        conn = self.send_connect(follower, 1 << 40, 1000)
         self.assertTrue(conn.wait_for_close(timeout=5.0), "the handshake was never refused")
         self.assertGreaterEqual(time.monotonic() - start, 0.9)
         self.assertIn("refusing client", e.members[follower].log_tail(50))
