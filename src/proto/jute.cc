@@ -114,6 +114,19 @@ bool JuteReader::Buf(Buffer* v) {
   return true;
 }
 
+bool JuteReader::BufView(std::optional<std::string_view>* v) {
+  int32_t n = 0;
+  if (!Length(&n)) return false;
+  if (n < 0) {
+    v->reset();
+    return true;
+  }
+  const char* p = nullptr;
+  if (!Take(static_cast<size_t>(n), &p)) return false;
+  v->emplace(p, static_cast<size_t>(n));
+  return true;
+}
+
 bool JuteReader::StringVector(std::vector<std::string>* v) {
   int32_t n = 0;
   if (!Count(&n)) return false;

@@ -57,6 +57,8 @@ class JuteReader {
   bool Long(int64_t* v);
   bool String(std::string* v);  // null decodes as empty
   bool Buf(Buffer* v);
+  // A buffer as a view into the input (valid while the input is).
+  bool BufView(std::optional<std::string_view>* v);
   bool StringVector(std::vector<std::string>* v);  // null decodes as empty
   template <typename T>
   bool RecordVector(std::vector<T>* v) {

@@ -84,10 +84,10 @@ TxnResult StateMachine::ApplyCreateSession(const Txn& txn) {
 void StateMachine::DeleteNode(const std::string& path, int64_t zxid,
                               std::vector<WatchTrigger>* triggers) {
   std::string parent(tree::ParentOf(path));
-  proto::AclList acl = tree_.Find(path)->acl;
+  proto::AclList acl = tree_.Find(path)->acl();
   tree_.Delete(path, zxid);
   triggers->push_back({EventType::kNodeDeleted, path, std::move(acl)});
-  triggers->push_back({EventType::kNodeChildrenChanged, parent, tree_.Find(parent)->acl});
+  triggers->push_back({EventType::kNodeChildrenChanged, parent, tree_.Find(parent)->acl()});
 }
 
 TxnResult StateMachine::ApplyCloseSession(const Txn& txn, TxnResult result) {
@@ -104,7 +104,7 @@ TxnResult StateMachine::ApplyCloseSession(const Txn& txn, TxnResult result) {
 
 bool StateMachine::IsCleanupCandidate(const std::string& path, int64_t time_ms) const {
   const tree::Node* n = tree_.Find(path);
-  if (n == nullptr || !n->children.empty()) return false;
+  if (n == nullptr || n->num_children() != 0) return false;
   if (n->IsContainer()) {
     if (n->cversion > 0) return true;
     return options_.container_never_used_ms > 0 &&
@@ -120,7 +120,7 @@ TxnResult StateMachine::ApplyDeleteContainer(const Txn& txn) {
   const tree::Node* n = tree_.Find(txn.body);
   if (n == nullptr) {
     r.err = Err::kNoNode;
-  } else if (!n->children.empty()) {
+  } else if (n->num_children() != 0) {
     r.err = Err::kNotEmpty;
   } else if (!IsCleanupCandidate(txn.body, txn.time_ms)) {
     r.err = Err::kBadArguments;

@@ -24,25 +24,25 @@ proto::MultiResult Perform(tree::DataTree& tree, Change& c, int64_t zxid, int64_
   switch (c.op) {
     case Op::kCreate: {
       std::string parent(tree::ParentOf(c.path));
-      tree.Create(c.path, std::move(c.data), c.acl, c.ephemeral_owner, c.parent_cversion, zxid,
+      tree.Create(c.path, c.data, c.acl, c.ephemeral_owner, c.parent_cversion, zxid,
                   time_ms);
       triggers->push_back({EventType::kNodeCreated, c.path, c.acl});
-      triggers->push_back({EventType::kNodeChildrenChanged, parent, tree.Find(parent)->acl});
+      triggers->push_back({EventType::kNodeChildrenChanged, parent, tree.Find(parent)->acl()});
       res.path = c.path;
       res.stat = tree.Find(c.path)->ClientStat();
       break;
     }
     case Op::kDelete: {
       std::string parent(tree::ParentOf(c.path));
-      proto::AclList acl = tree.Find(c.path)->acl;
+      proto::AclList acl = tree.Find(c.path)->acl();
       tree.Delete(c.path, zxid);
       triggers->push_back({EventType::kNodeDeleted, c.path, std::move(acl)});
-      triggers->push_back({EventType::kNodeChildrenChanged, parent, tree.Find(parent)->acl});
+      triggers->push_back({EventType::kNodeChildrenChanged, parent, tree.Find(parent)->acl()});
       break;
     }
     case Op::kSetData:
-      tree.SetData(c.path, std::move(c.data), c.version, zxid, time_ms);
-      triggers->push_back({EventType::kNodeDataChanged, c.path, tree.Find(c.path)->acl});
+      tree.SetData(c.path, c.data, c.version, zxid, time_ms);
+      triggers->push_back({EventType::kNodeDataChanged, c.path, tree.Find(c.path)->acl()});
       res.stat = tree.Find(c.path)->ClientStat();
       break;
     case Op::kSetACL:

@@ -62,7 +62,7 @@ std::optional<NodeView> Overlay::Get(const std::string& path) const {
   const tree::Node* n = tree_.Find(path);
   if (n == nullptr) return std::nullopt;
   return NodeView{n->version, n->cversion, n->aversion, n->ephemeral_owner,
-                  static_cast<int32_t>(n->children.size()), n->acl};
+                  n->num_children(), n->acl()};
 }
 
 std::string SequenceSuffix(int32_t v) {

@@ -21,7 +21,7 @@ Err Lookup(const ReadContext& ctx, const std::string& path, int32_t perm,
            const tree::Node** node) {
   *node = ctx.tree.Find(path);
   if (*node == nullptr) return Err::kNoNode;
-  if (!CheckAcl((*node)->acl, perm, ctx.identities)) return Err::kNoAuth;
+  if (!CheckAcl((*node)->acl(), perm, ctx.identities)) return Err::kNoAuth;
   return Err::kOk;
 }
 
@@ -32,7 +32,7 @@ ReadResult Exists(const ReadContext& ctx, const proto::PathWatchRequest& req) {
     return r;
   }
   const tree::Node* node = ctx.tree.Find(req.path);
-  if (node != nullptr && !CheckAcl(node->acl, proto::perms::kRead, ctx.identities)) {
+  if (node != nullptr && !CheckAcl(node->acl(), proto::perms::kRead, ctx.identities)) {
     r.err = Err::kNoAuth;
     return r;
   }
@@ -53,7 +53,7 @@ ReadResult GetData(const ReadContext& ctx, const proto::PathWatchRequest& req,
   r.err = Lookup(ctx, req.path, proto::perms::kRead, &node);
   if (r.err != Err::kOk) return r;
   if (req.watch) r.watches.emplace_back(watch::Table::kData, req.path);
-  proto::GetDataResponse resp{node->data, node->ClientStat()};
+  proto::GetDataResponse resp{node->DataBuffer(), node->ClientStat()};
   if (multi != nullptr) {
     multi->type = Op::kGetData;
     multi->data = resp.data;
@@ -71,7 +71,7 @@ ReadResult GetChildren(const ReadContext& ctx, Op op, const proto::PathWatchRequ
   r.err = Lookup(ctx, req.path, proto::perms::kRead, &node);
   if (r.err != Err::kOk) return r;
   if (req.watch) r.watches.emplace_back(watch::Table::kChild, req.path);
-  std::vector<std::string> children(node->children.begin(), node->children.end());
+  std::vector<std::string> children = ctx.tree.ChildrenOf(*node);
   if (multi != nullptr) {
     multi->type = Op::kGetChildren;
     multi->children = std::move(children);
@@ -88,9 +88,9 @@ ReadResult GetAcl(const ReadContext& ctx, const proto::PathRequest& req) {
   const tree::Node* node = nullptr;
   r.err = Lookup(ctx, req.path, proto::perms::kRead | proto::perms::kAdmin, &node);
   if (r.err != Err::kOk) return r;
-  proto::GetACLResponse resp{node->acl, node->ClientStat()};
+  proto::GetACLResponse resp{node->acl(), node->ClientStat()};
   // Without ADMIN, digest ids are masked so that their hashes cannot be read.
-  if (!CheckAcl(node->acl, proto::perms::kAdmin, ctx.identities)) {
+  if (!CheckAcl(node->acl(), proto::perms::kAdmin, ctx.identities)) {
     for (auto& a : resp.acl) {
       if (a.id.scheme == "digest") a.id.id = a.id.id.substr(0, a.id.id.find(':')) + ":x";
     }

@@ -26,8 +26,12 @@ std::string Digest(std::string_view bytes) {
 
 void EncodeNode(proto::JuteWriter& w, const std::string& path, const tree::Node& n) {
   w.String(path);
-  w.Buf(n.data);
-  w.RecordVector(n.acl);
+  if (n.has_data()) {
+    w.String(n.data());  // the same bytes as a non-null buffer
+  } else {
+    w.Int(-1);
+  }
+  w.RecordVector(n.acl());
   w.Long(n.czxid);
   w.Long(n.mzxid);
   w.Long(n.ctime);
@@ -39,8 +43,9 @@ void EncodeNode(proto::JuteWriter& w, const std::string& path, const tree::Node&
   w.Long(n.pzxid);
 }
 
-bool DecodeNode(proto::JuteReader& r, std::string* path, tree::Node* n) {
-  return r.String(path) && r.Buf(&n->data) && r.RecordVector(&n->acl) && r.Long(&n->czxid) &&
+bool DecodeNode(proto::JuteReader& r, std::string* path, std::optional<std::string_view>* data,
+                proto::AclList* acl, tree::PersistedStat* n) {
+  return r.String(path) && r.BufView(data) && r.RecordVector(acl) && r.Long(&n->czxid) &&
          r.Long(&n->mzxid) && r.Long(&n->ctime) && r.Long(&n->mtime) && r.Int(&n->version) &&
          r.Int(&n->cversion) && r.Int(&n->aversion) && r.Long(&n->ephemeral_owner) &&
          r.Long(&n->pzxid);
@@ -121,21 +126,26 @@ Status StateMachine::Restore(std::string_view snapshot) {
   // not reserve gigabytes).
   restored.ClearForRestore(static_cast<size_t>(
       std::min<int64_t>(n_nodes, static_cast<int64_t>(r.Rest().size() / 64))));
+  // Reused from node to node: a restore allocates only for what the tree keeps.
+  std::string path;
+  std::optional<std::string_view> data;
+  proto::AclList acl;
   for (int64_t i = 0; i < n_nodes; i++) {
-    std::string path;
-    tree::Node node;
-    if (!DecodeNode(r, &path, &node)) return Status::Error("snapshot: malformed node");
+    tree::PersistedStat stat;
+    if (!DecodeNode(r, &path, &data, &acl, &stat)) {
+      return Status::Error("snapshot: malformed node");
+    }
     if ((i == 0) != (path == "/")) return Status::Error("snapshot: root must come first");
     // A damaged snapshot must fail here, not trip an assertion inside the tree: every node the
     // state machine can create has a valid path, appears once and follows its parent.
     if (!tree::IsValidPath(path)) return Status::Error("snapshot: invalid path: " + path);
-    switch (restored.InsertForRestore(std::move(path), std::move(node))) {
+    switch (restored.InsertForRestore(path, data, acl, stat)) {
       case tree::DataTree::RestoreResult::kOk:
         break;
-      case tree::DataTree::RestoreResult::kDuplicate:  // `path` is intact on a refusal
-        return Status::Error("snapshot: duplicate node: " + path);  // NOLINT(bugprone-use-after-move)
+      case tree::DataTree::RestoreResult::kDuplicate:
+        return Status::Error("snapshot: duplicate node: " + path);
       case tree::DataTree::RestoreResult::kNoParent:
-        return Status::Error("snapshot: node before its parent: " + path);  // NOLINT(bugprone-use-after-move)
+        return Status::Error("snapshot: node before its parent: " + path);
     }
   }
   if (!r.AtEnd()) return Status::Error("snapshot: trailing bytes");

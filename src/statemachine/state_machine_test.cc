@@ -230,7 +230,7 @@ TEST_F(Create, OfAnEphemeralRecordsTheSessionAsOwner) {
 
 TEST_F(Create, ExpandsAnAuthAclIntoTheCallersDigestIdentity) {
   ASSERT_EQ(CreateNode("/p", kPersistent, {{perms::kAll, {"auth", ""}}}, {kAlice}).err, Err::kOk);
-  EXPECT_EQ(sm_.tree().Find("/p")->acl, (AclList{{perms::kAll, kAlice}}));
+  EXPECT_EQ(sm_.tree().Find("/p")->acl(), (AclList{{perms::kAll, kAlice}}));
 }
 
 TEST_F(Create, UnderTheZookeeperSubtreeIsAllowed) {
@@ -555,7 +555,7 @@ TEST_F(SetData, AStaleVersionIsBadVersionAndChangesNothing) {
   CreateNode("/a");
   SetNodeData("/a", std::string("1"));
   EXPECT_EQ(SetNodeData("/a", std::string("2"), 0).err, Err::kBadVersion);
-  EXPECT_EQ(sm_.tree().Find("/a")->data, "1");
+  EXPECT_EQ(sm_.tree().Find("/a")->DataBuffer(), "1");
   EXPECT_EQ(StatOf("/a").version, 1);
 }
 
@@ -567,7 +567,7 @@ TEST_F(SetAcl, ReplacesTheAclAndBumpsAversionButNotMzxid) {
   TxnResult created = CreateNode("/a");
   TxnResult r = SetNodeAcl("/a", WorldOnly(perms::kRead), 0);
   ASSERT_EQ(r.err, Err::kOk);
-  EXPECT_EQ(sm_.tree().Find("/a")->acl, WorldOnly(perms::kRead));
+  EXPECT_EQ(sm_.tree().Find("/a")->acl(), WorldOnly(perms::kRead));
   Stat s = StatOf("/a");
   EXPECT_EQ(s.aversion, 1);
   EXPECT_EQ(s.mzxid, created.zxid);
@@ -583,7 +583,7 @@ TEST_F(SetAcl, FiresNoWatch) {
 TEST_F(SetAcl, ExpandsAnAuthEntry) {
   CreateNode("/a");
   SetNodeAcl("/a", {{perms::kRead, {"auth", ""}}}, -1, {kBob});
-  EXPECT_EQ(sm_.tree().Find("/a")->acl, (AclList{{perms::kRead, kBob}}));
+  EXPECT_EQ(sm_.tree().Find("/a")->acl(), (AclList{{perms::kRead, kBob}}));
 }
 
 TEST_F(SetAcl, AnUnknownSessionIsSessionExpiredFirst) {

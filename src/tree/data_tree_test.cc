@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -68,9 +69,9 @@ TEST(InitialTree, RootHasAnAllZeroStatExceptCversionMinusOneAndOneChild) {
 TEST(InitialTree, RootDataIsEmptyNotNullAndItsAclIsOpen) {
   DataTree t;
   const Node* root = t.Find("/");
-  ASSERT_TRUE(root->data.has_value());
-  EXPECT_EQ(*root->data, "");
-  EXPECT_EQ(root->acl, Open());
+  ASSERT_TRUE(root->has_data());
+  EXPECT_EQ(root->data(), "");
+  EXPECT_EQ(root->acl(), Open());
 }
 
 TEST(InitialTree, ZookeeperNodeShowsCversionMinusTwoWithTwoChildren) {
@@ -79,14 +80,14 @@ TEST(InitialTree, ZookeeperNodeShowsCversionMinusTwoWithTwoChildren) {
   expected.cversion = -2;
   expected.num_children = 2;
   EXPECT_EQ(StatOf(t, "/zookeeper"), expected);
-  EXPECT_EQ(t.Find("/zookeeper")->acl, Open());
+  EXPECT_EQ(t.Find("/zookeeper")->acl(), Open());
 }
 
 TEST(InitialTree, QuotaNodeHasAnAllZeroStatAndAnOpenAcl) {
   DataTree t;
   EXPECT_EQ(StatOf(t, "/zookeeper/quota"), Stat{});
-  EXPECT_EQ(t.Find("/zookeeper/quota")->acl, Open());
-  EXPECT_EQ(t.Find("/zookeeper/quota")->data, std::string());
+  EXPECT_EQ(t.Find("/zookeeper/quota")->acl(), Open());
+  EXPECT_EQ(t.Find("/zookeeper/quota")->DataBuffer(), std::string());
 }
 
 TEST(InitialTree, ConfigNodeIsWorldReadableOnlyWithAversionMinusOne) {
@@ -94,8 +95,8 @@ TEST(InitialTree, ConfigNodeIsWorldReadableOnlyWithAversionMinusOne) {
   Stat expected;
   expected.aversion = -1;  // ZooKeeper sets its ACL with version -1
   EXPECT_EQ(StatOf(t, "/zookeeper/config"), expected);
-  EXPECT_EQ(t.Find("/zookeeper/config")->acl, ReadOnly());
-  EXPECT_EQ(t.Find("/zookeeper/config")->data, std::string());
+  EXPECT_EQ(t.Find("/zookeeper/config")->acl(), ReadOnly());
+  EXPECT_EQ(t.Find("/zookeeper/config")->DataBuffer(), std::string());
 }
 
 TEST(InitialTree, HasNoEphemeralsContainersOrTtlNodes) {
@@ -140,8 +141,8 @@ TEST(Create, StampsTheNewNodeWithTheTxnZxidAndTime) {
   EXPECT_EQ(s.ephemeral_owner, 0);
   EXPECT_EQ(s.data_length, 5);
   EXPECT_EQ(s.num_children, 0);
-  EXPECT_EQ(t.Find("/a")->data, "hello");
-  EXPECT_EQ(t.Find("/a")->acl, ReadOnly());
+  EXPECT_EQ(t.Find("/a")->DataBuffer(), "hello");
+  EXPECT_EQ(t.Find("/a")->acl(), ReadOnly());
 }
 
 TEST(Create, SetsTheParentsStoredCversionAndPzxidButNotItsMzxid) {
@@ -152,7 +153,8 @@ TEST(Create, SetsTheParentsStoredCversionAndPzxidButNotItsMzxid) {
   EXPECT_EQ(a->cversion, 1);
   EXPECT_EQ(a->pzxid, 9);
   EXPECT_EQ(a->mzxid, 5);
-  EXPECT_EQ(a->children.count("b"), 1u);
+  EXPECT_TRUE(t.HasChild(*a, "b"));
+  EXPECT_EQ(a->num_children(), 1);
 }
 
 TEST(Create, ClientCversionOfTheParentCountsCreatesWhileChildrenLive) {
@@ -169,8 +171,8 @@ TEST(Create, KeepsNullDataDistinctFromEmptyData) {
   DataTree t;
   t.Create("/null", std::nullopt, Open(), 0, 1, 1, 0);
   t.Create("/empty", std::string(), Open(), 0, 2, 2, 0);
-  EXPECT_FALSE(t.Find("/null")->data.has_value());
-  EXPECT_TRUE(t.Find("/empty")->data.has_value());
+  EXPECT_FALSE(t.Find("/null")->has_data());
+  EXPECT_TRUE(t.Find("/empty")->has_data());
   EXPECT_EQ(StatOf(t, "/null").data_length, 0);
   EXPECT_EQ(StatOf(t, "/empty").data_length, 0);
 }
@@ -232,7 +234,7 @@ TEST(Delete, RemovesTheNodeAndItsNameFromTheParent) {
   CreateChild(t, "/a", 1);
   t.Delete("/a", 2);
   EXPECT_EQ(t.Find("/a"), nullptr);
-  EXPECT_EQ(t.Find("/")->children.count("a"), 0u);
+  EXPECT_FALSE(t.HasChild(*t.Find("/"), "a"));
   EXPECT_EQ(t.NodeCount(), 4u);
 }
 
@@ -314,7 +316,7 @@ TEST(SetData, ChangesDataVersionMzxidAndMtimeOnly) {
   t.Create("/a", std::string("old"), Open(), 0, 1, 3, 100);
   t.SetData("/a", std::string("newer"), 1, 8, 200);
   Stat s = StatOf(t, "/a");
-  EXPECT_EQ(t.Find("/a")->data, "newer");
+  EXPECT_EQ(t.Find("/a")->DataBuffer(), "newer");
   EXPECT_EQ(s.version, 1);
   EXPECT_EQ(s.mzxid, 8);
   EXPECT_EQ(s.mtime, 200);
@@ -328,7 +330,7 @@ TEST(SetData, CanStoreNullData) {
   DataTree t;
   CreateChild(t, "/a", 1);
   t.SetData("/a", std::nullopt, 1, 2, 0);
-  EXPECT_FALSE(t.Find("/a")->data.has_value());
+  EXPECT_FALSE(t.Find("/a")->has_data());
   EXPECT_EQ(StatOf(t, "/a").data_length, 0);
 }
 
@@ -336,7 +338,7 @@ TEST(SetAcl, ChangesAclAndAversionButNotMzxid) {
   DataTree t;
   CreateChild(t, "/a", 4);
   t.SetAcl("/a", ReadOnly(), 1);
-  EXPECT_EQ(t.Find("/a")->acl, ReadOnly());
+  EXPECT_EQ(t.Find("/a")->acl(), ReadOnly());
   EXPECT_EQ(StatOf(t, "/a").aversion, 1);
   EXPECT_EQ(StatOf(t, "/a").mzxid, 4);
   EXPECT_EQ(StatOf(t, "/a").version, 0);
@@ -361,10 +363,10 @@ TEST(DescendantCount, CountsEveryLevelBelowThePathButNotThePath) {
   EXPECT_EQ(t.DescendantCount("/"), 7);
 }
 
-TEST(ForEachPreorder, VisitsAFreshTreeRootFirstThenChildrenByName) {
+TEST(ForEachPreorder, VisitsAFreshTreeRootFirstThenChildrenInCreationOrder) {
   DataTree t;
-  EXPECT_EQ(Preorder(t), (std::vector<std::string>{"/", "/zookeeper", "/zookeeper/config",
-                                                   "/zookeeper/quota"}));
+  EXPECT_EQ(Preorder(t), (std::vector<std::string>{"/", "/zookeeper", "/zookeeper/quota",
+                                                   "/zookeeper/config"}));
 }
 
 TEST(ForEachPreorder, VisitsEachSubtreeCompletelyBeforeTheNextSibling) {
@@ -375,8 +377,14 @@ TEST(ForEachPreorder, VisitsEachSubtreeCompletelyBeforeTheNextSibling) {
   CreateChild(t, "/a/x", 4);
   CreateChild(t, "/a/x/1", 5);
   EXPECT_EQ(Preorder(t),
-            (std::vector<std::string>{"/", "/a", "/a/x", "/a/x/1", "/a/y", "/b", "/zookeeper",
-                                      "/zookeeper/config", "/zookeeper/quota"}));
+            (std::vector<std::string>{"/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config",
+                                      "/b", "/a", "/a/y", "/a/x", "/a/x/1"}));
+  // A deleted child leaves its siblings' order as it was; a new one goes last.
+  t.Delete("/a/y", 6);
+  CreateChild(t, "/a/w", 7);
+  EXPECT_EQ(Preorder(t),
+            (std::vector<std::string>{"/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config",
+                                      "/b", "/a", "/a/x", "/a/x/1", "/a/w"}));
 }
 
 TEST(ForEachPreorder, VisitsEveryNodeOnce) {
@@ -398,21 +406,22 @@ TEST(Restore, RebuildsChildrenAndIndexesFromNodesGivenParentsFirst) {
   copy.ClearForRestore();
   EXPECT_EQ(copy.NodeCount(), 0u);
   source.ForEachPreorder([&copy](const std::string& p, const Node& n) {
-    Node without_children = n;
-    without_children.children.clear();
-    std::string path = p;
-    EXPECT_EQ(copy.InsertForRestore(std::move(path), std::move(without_children)),
-              DataTree::RestoreResult::kOk);
+    std::optional<std::string_view> data;
+    if (n.has_data()) data = n.data();
+    EXPECT_EQ(copy.InsertForRestore(p, data, n.acl(), n), DataTree::RestoreResult::kOk);
   });
-  // A second copy of a node, or an orphan, is refused and leaves the path to name it.
-  std::string again = "/a/e";
-  EXPECT_EQ(copy.InsertForRestore(std::move(again), Node{}), DataTree::RestoreResult::kDuplicate);
-  EXPECT_EQ(again, "/a/e");
-  std::string orphan = "/nope/x";
-  EXPECT_EQ(copy.InsertForRestore(std::move(orphan), Node{}), DataTree::RestoreResult::kNoParent);
-  EXPECT_EQ(orphan, "/nope/x");
+  // A second copy of a node, a second root, or an orphan is refused, the tree unchanged.
+  EXPECT_EQ(copy.InsertForRestore("/a/e", std::nullopt, Open(), {}),
+            DataTree::RestoreResult::kDuplicate);
+  EXPECT_EQ(copy.InsertForRestore("/", std::nullopt, Open(), {}),
+            DataTree::RestoreResult::kDuplicate);
+  EXPECT_EQ(copy.InsertForRestore("/nope/x", std::nullopt, Open(), {}),
+            DataTree::RestoreResult::kNoParent);
+  EXPECT_EQ(copy.NodeCount(), source.NodeCount());
   EXPECT_EQ(Preorder(copy), Preorder(source));
-  EXPECT_EQ(copy.Find("/a")->children, source.Find("/a")->children);
+  EXPECT_EQ(copy.ChildrenOf(*copy.Find("/a")), source.ChildrenOf(*source.Find("/a")));
+  EXPECT_EQ(copy.ApproximateDataSize(), source.ApproximateDataSize());
+  EXPECT_EQ(copy.AclCount(), source.AclCount());
   EXPECT_EQ(StatOf(copy, "/a"), StatOf(source, "/a"));
   EXPECT_EQ(StatOf(copy, "/"), StatOf(source, "/"));
   EXPECT_EQ(copy.EphemeralsOf(kSession), (std::vector<std::string>{"/a/e"}));
@@ -428,6 +437,126 @@ TEST(Restore, ClearForRestoreForgetsEveryIndex) {
   EXPECT_EQ(t.NodeCount(), 0u);
   EXPECT_TRUE(t.ephemerals().empty());
   EXPECT_TRUE(t.containers().empty());
+}
+
+// The compact layout: records reused, lookup table under churn, ACLs interned.
+
+TEST(Layout, ChildrenOfListsNamesSortedWhateverTheCreationOrder) {
+  DataTree t;
+  CreateChild(t, "/p", 1);
+  for (const char* name : {"m", "b", "z", "a"}) CreateChild(t, std::string("/p/") + name, 2);
+  EXPECT_EQ(t.ChildrenOf(*t.Find("/p")), (std::vector<std::string>{"a", "b", "m", "z"}));
+  EXPECT_EQ(t.ChildrenOf(*t.Find("/p/a")), std::vector<std::string>{});
+}
+
+TEST(Layout, SameNameUnderDifferentParentsAreDifferentNodes) {
+  DataTree t;
+  CreateChild(t, "/x", 1);
+  CreateChild(t, "/y", 2);
+  t.Create("/x/n", std::string("under x"), Open(), 0, 1, 3, 0);
+  t.Create("/y/n", std::string("under y"), Open(), 0, 1, 4, 0);
+  EXPECT_EQ(t.Find("/x/n")->data(), "under x");
+  EXPECT_EQ(t.Find("/y/n")->data(), "under y");
+  EXPECT_EQ(t.Find("/x/n/"), nullptr);
+  EXPECT_EQ(t.Find("x/n"), nullptr);
+  EXPECT_EQ(t.Find("/x//n"), nullptr);
+}
+
+// Random creates and deletes at three levels, checked against a plain map of path to data after
+// every step: Find, data, child counts and names, NodeCount and ApproximateDataSize. Deletes
+// shuffle runs in the lookup table (backward shift) and free records that later creates reuse.
+TEST(Layout, StaysConsistentWithAReferenceMapUnderRandomChurn) {
+  DataTree t;
+  std::map<std::string, std::string> ref;  // created paths only
+  uint64_t seed = 42;
+  auto next = [&seed] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<uint32_t>(seed >> 33);
+  };
+  auto parent_of = [](const std::string& p) { return std::string(ParentOf(p)); };
+  int64_t zxid = 1;
+  for (int step = 0; step < 6000; step++) {
+    std::string path = "/n";
+    path.append(std::to_string(next() % 8));
+    if (next() % 2 == 0) path.append("/c").append(std::to_string(next() % 40));
+    if (next() % 3 == 0) path.append("/g").append(std::to_string(next() % 5));
+    bool exists = ref.count(path) != 0;
+    std::string parent = parent_of(path);
+    bool parent_ok = parent == "/" || ref.count(parent) != 0;
+    if (!exists && parent_ok) {
+      std::string data = std::to_string(step);
+      const Node* p = t.Find(parent);
+      ASSERT_NE(p, nullptr);
+      t.Create(path, data, Open(), 0, p->cversion + 1, zxid++, 0);
+      ref[path] = data;
+    } else if (exists) {
+      bool has_children = false;
+      std::string prefix = path;
+      prefix.push_back('/');
+      auto it = ref.upper_bound(prefix);
+      has_children = it != ref.end() && it->first.starts_with(prefix);
+      if (!has_children) {
+        t.Delete(path, zxid++);
+        ref.erase(path);
+      }
+    }
+    if (step % 500 != 499) continue;
+    ASSERT_EQ(t.NodeCount(), ref.size() + 4);
+    int64_t size = 1 + 10 + 16 + 17;
+    for (const auto& [p, d] : ref) {
+      const Node* n = t.Find(p);
+      ASSERT_NE(n, nullptr) << p;
+      EXPECT_EQ(n->data(), d) << p;
+      size += static_cast<int64_t>(p.size() + d.size());
+      std::vector<std::string> names;
+      std::string prefix = p;
+      prefix.push_back('/');
+      for (auto c = ref.upper_bound(prefix); c != ref.end() && c->first.starts_with(prefix); ++c) {
+        if (c->first.find('/', p.size() + 1) == std::string::npos) {
+          names.push_back(c->first.substr(p.size() + 1));
+        }
+      }
+      EXPECT_EQ(t.ChildrenOf(*n), names) << p;
+      EXPECT_EQ(n->num_children(), static_cast<int32_t>(names.size())) << p;
+    }
+    EXPECT_EQ(t.ApproximateDataSize(), size);
+    EXPECT_EQ(Preorder(t).size(), t.NodeCount());
+  }
+}
+
+TEST(Layout, KeepsOneCopyOfEachDistinctAclAndDropsItWithItsLastNode) {
+  DataTree t;
+  size_t initial = t.AclCount();  // open and read-only
+  EXPECT_EQ(initial, 2u);
+  AclList alice = {{proto::perms::kAll, {"digest", "alice:hash"}}};
+  t.Create("/a", std::string(), alice, 0, 1, 1, 0);
+  t.Create("/b", std::string(), alice, 0, 2, 2, 0);
+  EXPECT_EQ(t.AclCount(), initial + 1);
+  EXPECT_EQ(t.Find("/b")->acl(), alice);
+  t.SetAcl("/a", Open(), 1);
+  EXPECT_EQ(t.AclCount(), initial + 1);
+  EXPECT_EQ(t.Find("/a")->acl(), Open());
+  t.Delete("/b", 3);
+  EXPECT_EQ(t.AclCount(), initial);
+  // An ACL that differs in one field is a different ACL.
+  t.SetAcl("/a", {{proto::perms::kAll, {"digest", "alice:hasi"}}}, 2);
+  EXPECT_EQ(t.AclCount(), initial + 1);
+  EXPECT_EQ(t.Find("/zookeeper")->acl(), Open());
+}
+
+TEST(Layout, AMovedTreeKeepsItsNodesAndTheSourceIsEmpty) {
+  DataTree source;
+  CreateChild(source, "/a", 1);
+  CreateChild(source, "/a/b", 2, kSession);
+  DataTree moved = std::move(source);
+  EXPECT_EQ(moved.NodeCount(), 6u);
+  EXPECT_EQ(moved.Find("/a/b")->data(), "d");
+  EXPECT_EQ(moved.EphemeralsOf(kSession), (std::vector<std::string>{"/a/b"}));
+  EXPECT_EQ(source.NodeCount(), 0u);  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(source.Find("/"), nullptr);
+  DataTree other;
+  other = std::move(moved);
+  EXPECT_EQ(other.Find("/a")->num_children(), 1);
 }
 
 }  // namespace
