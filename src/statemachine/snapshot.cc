@@ -53,11 +53,15 @@ bool DecodeNode(proto::JuteReader& r, std::string* path, std::optional<std::stri
 
 }  // namespace
 
-// The last snapshot's size with room to grow, or a fixed part per node before the first: no
-// pass over the tree (walking every node just to size the buffer cost tens of milliseconds).
+// The last snapshot's size with room to grow, or, before the first, the tree's own count of
+// path and data bytes plus a fixed part per node: no pass over the tree (walking every node just
+// to size the buffer cost tens of milliseconds), and no regrowth of a buffer sized too small
+// (each one copies the whole state and faults in fresh pages).
 size_t StateMachine::SnapshotSizeEstimate() const {
   constexpr size_t kNodeFixedBytes = 112;  // lengths, a one-entry ACL, the stat
-  return std::max(snapshot_bytes_hint_, tree_.NodeCount() * kNodeFixedBytes);
+  return std::max(snapshot_bytes_hint_,
+                  tree_.NodeCount() * kNodeFixedBytes +
+                      static_cast<size_t>(tree_.ApproximateDataSize()));
 }
 
 std::string StateMachine::Snapshot() const {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <new>
+#include <type_traits>
 #include <utility>
 
 #include "base/assert.h"
@@ -13,6 +15,9 @@ namespace paddock::tree {
 using proto::kContainerOwner;
 using proto::kTtlMaxMs;
 using proto::kTtlOwnerMask;
+
+// Records are placed into arena chunks and dropped with them, never destroyed one by one.
+static_assert(std::is_trivially_destructible_v<Node>);
 
 struct Node::AclEntry {
   proto::AclList list;
@@ -74,6 +79,11 @@ uint32_t Node::DataSize() const {
   return n;
 }
 
+size_t Node::BlobSize() const {
+  uint32_t data = DataSize();
+  return 2 * sizeof(uint32_t) + NameSize() + (data == kNullData ? 0 : data);
+}
+
 std::string_view Node::name() const { return {blob_ + 2 * sizeof(uint32_t), NameSize()}; }
 
 std::string_view Node::data() const {
@@ -129,6 +139,8 @@ DataTree& DataTree::operator=(DataTree&& other) noexcept {
   if (this == &other) return *this;
   Reset();
   blocks_ = std::move(other.blocks_);
+  blobs_ = std::move(other.blobs_);
+  big_blobs_ = std::exchange(other.big_blobs_, 0);
   capacity_ = std::exchange(other.capacity_, 0);
   used_ = std::exchange(other.used_, 0);
   free_head_ = std::exchange(other.free_head_, kNone);
@@ -149,7 +161,11 @@ DataTree& DataTree::operator=(DataTree&& other) noexcept {
 
 // Frees every blob; leaves no records, no table and no ACLs.
 void DataTree::Reset() {
-  for (uint32_t id = 0; id < used_; id++) std::free(At(id).blob_);
+  for (uint32_t id = 0; big_blobs_ > 0 && id < used_; id++) {
+    if (At(id).blob_ != nullptr) FreeBlob(At(id));
+  }
+  blobs_.Clear();
+  for (Node* block : blocks_) UnmapChunk(block, kChunkBytes);
   blocks_.clear();
   capacity_ = used_ = 0;
   free_head_ = kNone;
@@ -178,10 +194,13 @@ uint32_t DataTree::Lookup(uint32_t parent, std::string_view name, uint32_t hash)
   if (table_.empty()) return kNone;
   size_t mask = table_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    uint32_t id = table_[i];
+    uint64_t slot = table_[i];
+    uint32_t id = SlotId(slot);
     if (id == kNone) return kNone;
+    // The hash in the slot settles most probes without touching the record.
+    if (SlotHash(slot) != hash) continue;
     const Node& n = At(id);
-    if (n.hash_ == hash && n.parent_ == parent && n.name() == name) return id;
+    if (n.parent_ == parent && n.name() == name) return id;
   }
 }
 
@@ -216,8 +235,8 @@ char* DataTree::MakeBlob(std::string_view name, std::optional<std::string_view> 
   uint32_t data_size = data ? static_cast<uint32_t>(data->size()) : Node::kNullData;
   PADDOCK_ASSERT(!data || data_size != Node::kNullData);
   size_t total = 2 * sizeof(uint32_t) + name.size() + (data ? data->size() : 0);
-  auto* blob = static_cast<char*>(std::malloc(total));
-  PADDOCK_ASSERT(blob != nullptr);
+  char* blob = blobs_.Allocate(total);
+  if (total > BlobArena::kMaxSmall) big_blobs_++;
   std::memcpy(blob, &name_size, sizeof name_size);
   std::memcpy(blob + sizeof name_size, &data_size, sizeof data_size);
   if (!name.empty()) std::memcpy(blob + 2 * sizeof(uint32_t), name.data(), name.size());
@@ -225,6 +244,12 @@ char* DataTree::MakeBlob(std::string_view name, std::optional<std::string_view> 
     std::memcpy(blob + 2 * sizeof(uint32_t) + name.size(), data->data(), data->size());
   }
   return blob;
+}
+
+void DataTree::FreeBlob(const Node& node) {
+  size_t size = node.BlobSize();
+  if (size > BlobArena::kMaxSmall) big_blobs_--;
+  blobs_.Free(node.blob_, size);
 }
 
 uint32_t DataTree::NewNode(uint32_t parent, std::string_view name, uint32_t hash,
@@ -235,13 +260,12 @@ uint32_t DataTree::NewNode(uint32_t parent, std::string_view name, uint32_t hash
     free_head_ = At(id).next_;
   } else {
     if (used_ == capacity_) {
-      blocks_.push_back(std::make_unique<Node[]>(size_t{1} << kBlockBits));
-      capacity_ += 1u << kBlockBits;
+      blocks_.push_back(static_cast<Node*>(MapChunk(kChunkBytes)));
+      capacity_ += kPerBlock;
     }
     id = used_++;
   }
-  Node& n = At(id);
-  static_cast<PersistedStat&>(n) = PersistedStat{};
+  Node& n = *new (&At(id)) Node();
   n.blob_ = MakeBlob(name, data);
   n.acl_ = InternAcl(acl);
   n.parent_ = parent;
@@ -282,7 +306,7 @@ void DataTree::FreeNode(uint32_t id) {
   }
   p.num_children_--;
   ReleaseAcl(n.acl_);
-  std::free(n.blob_);
+  FreeBlob(n);
   n.blob_ = nullptr;
   n.acl_ = nullptr;
   n.next_ = free_head_;
@@ -293,43 +317,44 @@ void DataTree::FreeNode(uint32_t id) {
 void DataTree::TableInsert(uint32_t id) {
   if ((table_used_ + 1) * 4 > table_.size() * 3) TableGrow();
   size_t mask = table_.size() - 1;
-  size_t i = At(id).hash_ & mask;
-  while (table_[i] != kNone) i = (i + 1) & mask;
-  table_[i] = id;
+  uint32_t hash = At(id).hash_;
+  size_t i = hash & mask;
+  while (SlotId(table_[i]) != kNone) i = (i + 1) & mask;
+  table_[i] = MakeSlot(hash, id);
   table_used_++;
 }
 
 void DataTree::TableErase(uint32_t id) {
   size_t mask = table_.size() - 1;
   size_t i = At(id).hash_ & mask;
-  while (table_[i] != id) {
-    PADDOCK_ASSERT(table_[i] != kNone);
+  while (SlotId(table_[i]) != id) {
+    PADDOCK_ASSERT(SlotId(table_[i]) != kNone);
     i = (i + 1) & mask;
   }
   // Backward-shift deletion: pull later entries of the run into the hole when their home slot
   // allows it, so lookups never need tombstones.
   size_t hole = i;
-  for (size_t j = (i + 1) & mask; table_[j] != kNone; j = (j + 1) & mask) {
-    size_t home = At(table_[j]).hash_ & mask;
+  for (size_t j = (i + 1) & mask; SlotId(table_[j]) != kNone; j = (j + 1) & mask) {
+    size_t home = SlotHash(table_[j]) & mask;
     bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
     if (!stays) {
       table_[hole] = table_[j];
       hole = j;
     }
   }
-  table_[hole] = kNone;
+  table_[hole] = kEmptySlot;
   table_used_--;
 }
 
 void DataTree::TableGrow() {
-  std::vector<uint32_t> old = std::move(table_);
-  table_.assign(std::max<size_t>(64, old.size() * 2), kNone);
+  std::vector<uint64_t> old = std::move(table_);
+  table_.assign(std::max<size_t>(64, old.size() * 2), kEmptySlot);
   size_t mask = table_.size() - 1;
-  for (uint32_t id : old) {
-    if (id == kNone) continue;
-    size_t i = At(id).hash_ & mask;
-    while (table_[i] != kNone) i = (i + 1) & mask;
-    table_[i] = id;
+  for (uint64_t slot : old) {
+    if (SlotId(slot) == kNone) continue;
+    size_t i = SlotHash(slot) & mask;
+    while (SlotId(table_[i]) != kNone) i = (i + 1) & mask;
+    table_[i] = slot;
   }
 }
 
@@ -421,7 +446,7 @@ void DataTree::SetData(const std::string& path, const proto::Buffer& data, int32
   std::optional<std::string_view> bytes;
   if (data) bytes = std::string_view(*data);
   char* blob = MakeBlob(node.name(), bytes);
-  std::free(node.blob_);
+  FreeBlob(node);
   node.blob_ = blob;
   approximate_size_ += data ? static_cast<int64_t>(data->size()) : 0;
   node.version = version;
@@ -532,7 +557,7 @@ void DataTree::ClearForRestore(size_t nodes) {
   if (nodes > 0) {
     size_t slots = 64;
     while (slots * 3 < nodes * 4) slots *= 2;
-    table_.assign(slots, kNone);
+    table_.assign(slots, kEmptySlot);
   }
 }
 

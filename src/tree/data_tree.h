@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "proto/records.h"
+#include "tree/arena.h"
 
 namespace paddock::tree {
 
@@ -75,6 +76,7 @@ class Node : public PersistedStat {
   // blob_: [uint32 name size][uint32 data size or kNullData][name][data].
   uint32_t NameSize() const;
   uint32_t DataSize() const;
+  size_t BlobSize() const;
 
   char* blob_ = nullptr;  // nullptr: a free record
   AclEntry* acl_ = nullptr;
@@ -145,11 +147,10 @@ class DataTree {
  private:
   static constexpr uint32_t kNone = UINT32_MAX;
   static constexpr uint32_t kRoot = 0;
-  static constexpr uint32_t kBlockBits = 12;  // 4,096 records per block
+  // Records live in arena chunks (one huge page each) and never move.
+  static constexpr uint32_t kPerBlock = static_cast<uint32_t>(kChunkBytes / sizeof(Node));
 
-  Node& At(uint32_t id) const {
-    return blocks_[id >> kBlockBits][id & ((1u << kBlockBits) - 1)];
-  }
+  Node& At(uint32_t id) const { return blocks_[id / kPerBlock][id % kPerBlock]; }
   uint32_t IdOf(const Node& node) const;
   uint32_t Lookup(uint32_t parent, std::string_view name, uint32_t hash) const;
   uint32_t FindId(std::string_view path) const;
@@ -158,7 +159,8 @@ class DataTree {
   uint32_t NewNode(uint32_t parent, std::string_view name, uint32_t hash,
                    std::optional<std::string_view> data, const proto::AclList& acl);
   void FreeNode(uint32_t id);
-  static char* MakeBlob(std::string_view name, std::optional<std::string_view> data);
+  char* MakeBlob(std::string_view name, std::optional<std::string_view> data);
+  void FreeBlob(const Node& node);
   void TableInsert(uint32_t id);
   void TableErase(uint32_t id);
   void TableGrow();
@@ -169,13 +171,21 @@ class DataTree {
   void IndexNode(std::string_view path, const Node& node);
   void UnindexNode(const std::string& path, const Node& node);
 
-  std::vector<std::unique_ptr<Node[]>> blocks_;
+  std::vector<Node*> blocks_;
+  BlobArena blobs_;
+  size_t big_blobs_ = 0;  // blobs over BlobArena::kMaxSmall (malloc'd; freed one by one)
   uint32_t capacity_ = 0;   // records in blocks_
   uint32_t used_ = 0;       // records ever handed out (below capacity_)
   uint32_t free_head_ = kNone;  // free records, chained through next_
   size_t live_ = 0;
   int64_t approximate_size_ = 0;
-  std::vector<uint32_t> table_;  // record ids, kNone when empty; size a power of two
+  // Slots: a record's hash in the high half, its id in the low half (kNone: empty). A power of
+  // two in size, at most 3/4 full.
+  static constexpr uint64_t kEmptySlot = UINT64_MAX;
+  static uint64_t MakeSlot(uint32_t hash, uint32_t id) { return (uint64_t{hash} << 32) | id; }
+  static uint32_t SlotHash(uint64_t slot) { return static_cast<uint32_t>(slot >> 32); }
+  static uint32_t SlotId(uint64_t slot) { return static_cast<uint32_t>(slot); }
+  std::vector<uint64_t> table_;
   size_t table_used_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Node::AclEntry>> acls_;
   Node::AclEntry* last_acl_ = nullptr;  // the last one interned: runs of nodes share one
