@@ -161,8 +161,10 @@ DataTree& DataTree::operator=(DataTree&& other) noexcept {
 
 // Frees every blob; leaves no records, no table and no ACLs.
 void DataTree::Reset() {
+  // Small blobs go with their chunks; only the malloc'd big ones are freed one by one.
   for (uint32_t id = 0; big_blobs_ > 0 && id < used_; id++) {
-    if (At(id).blob_ != nullptr) FreeBlob(At(id));
+    const Node& n = At(id);
+    if (n.blob_ != nullptr && n.BlobSize() > BlobArena::kMaxSmall) FreeBlob(n);
   }
   blobs_.Clear();
   for (Node* block : blocks_) UnmapChunk(block, kChunkBytes);
