@@ -67,20 +67,6 @@ void Connection::Send(std::string_view frames_bytes) {
   // Nothing is queued after Close(): what was queued before it still goes out.
   if (handle_closed_ || state == State::kClosing) return;
   if (unsent_bytes() == 0) output_progress_mono_ms_ = server_->clock().NowMonotonicMs();
-  if (tls_ == nullptr && !writing_ && out_.empty()) {
-    // Nothing queued: write at once, from the caller's bytes. Usually all of it goes, and no
-    // output buffer or write request is held; only a remainder is queued.
-    uv_buf_t b = uv_buf_init(const_cast<char*>(frames_bytes.data()),
-                             static_cast<unsigned>(frames_bytes.size()));
-    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
-    if (n < 0 && n != UV_EAGAIN) {
-      closed_by_peer = true;
-      Abort(uv_strerror(n));
-      return;
-    }
-    if (n > 0) frames_bytes.remove_prefix(static_cast<size_t>(n));
-    if (frames_bytes.empty()) return;
-  }
   if (!AppendOutput(frames_bytes)) return;
   if (unsent_bytes() > max_unsent_bytes_) {
     PADDOCK_LOG_WARN("closing connection remote={}:{} session=0x{:x} unsent_bytes={} limit={} "
@@ -90,7 +76,43 @@ void Connection::Send(std::string_view frames_bytes) {
     Abort("client not reading: unsent output over paddock.maxUnsentBytes");
     return;
   }
-  if (!writing_) Flush();
+  // Output leaves at the end of the loop iteration (FlushQueued), all of this connection's in
+  // one write: a batch of commits answers many requests of one client at once, and a write(2)
+  // per reply made loopback TCP most of the server's time under load (issue 5). A write in
+  // flight sends what is queued when it completes.
+  if (!writing_ && !flush_scheduled_) {
+    flush_scheduled_ = true;
+    server_->ScheduleFlush(id_);
+  }
+}
+
+int Connection::TryWriteQueued() {
+  if (handle_closed_ || writing_ || out_.empty()) return 0;
+  uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+  int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
+  if (n == UV_EAGAIN) return 0;
+  if (n < 0) return n;
+  out_.erase(0, static_cast<size_t>(n));
+  // Usually all of it went: an idle connection then keeps no output buffer.
+  if (out_.empty()) std::string().swap(out_);
+  return 0;
+}
+
+void Connection::FlushQueued() {
+  flush_scheduled_ = false;
+  if (int rv = TryWriteQueued(); rv < 0) {
+    closed_by_peer = true;
+    out_.clear();
+    Abort(uv_strerror(rv));
+    return;
+  }
+  if (!writing_ && !out_.empty()) {
+    Flush();  // the rest waits for the socket; OnWrite carries on from there
+    return;
+  }
+  // All of it went at once: replies held back while output was backed up can be produced now
+  // (what OnWrite does when a write completes).
+  if (!closing()) server_->OnConnectionWritable(*this);
 }
 
 void Connection::PauseReading() {
@@ -164,10 +186,18 @@ void Connection::Close(const char* reason) {
     out_.append(wire);
     if (!writing_) Flush();
   }
+  if (!writing_ && !out_.empty()) Flush();  // queued this iteration: it still goes out
   if (!writing_ && out_.empty()) CloseHandle();
 }
 
 void Connection::Abort(const char* reason) {
+  // Replies queued in this iteration were already due: they get one non-blocking try, as when
+  // every reply was written at once; whatever the socket does not take is dropped.
+  // (TLS output goes with the close_notify that Close queues.)
+  if (tls_ == nullptr) {
+    (void)TryWriteQueued();
+    out_.clear();
+  }
   Close(reason);
   out_.clear();
   if (!writing_) CloseHandle();

@@ -56,8 +56,11 @@ class Connection {
   // encrypted; a TLS failure closes this connection only, with a log line.
   void EnableTls(SSL_CTX* ctx);
   bool secure() const { return tls_ != nullptr; }
-  // Queues bytes (one or more complete frames) for sending.
+  // Queues bytes (one or more complete frames) for sending; they leave when the server calls
+  // FlushQueued, at the end of the loop iteration (or when a write in flight completes).
   void Send(std::string_view frames);
+  // Writes what Send queued: as much as the socket takes at once, the rest through libuv.
+  void FlushQueued();
   // Stops reading and closes once queued output is flushed. Idempotent.
   void Close(const char* reason);
   // Closes at once, dropping unsent output.
@@ -117,6 +120,8 @@ class Connection {
   static void OnWrite(uv_write_t* req, int status);
   static void OnClosed(uv_handle_t* h);
   void Flush();
+  // One non-blocking write of out_; a negative libuv error if the socket failed.
+  int TryWriteQueued();
   void CloseHandle();
   // TLS (tls_ set): decrypt what was read into `frames`; encrypt what is sent into out_.
   bool ReadTls(std::string_view ciphertext);
@@ -129,6 +134,7 @@ class Connection {
   bool writing_ = false;
   bool handle_closed_ = false;
   bool reading_paused_ = false;
+  bool flush_scheduled_ = false;  // the server will call FlushQueued
   std::unique_ptr<uv_write_t> write_req_;  // while writing (kept once closing)
   std::string out_;       // queued, not yet handed to libuv
   std::string inflight_;  // being written

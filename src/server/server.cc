@@ -54,6 +54,31 @@ consensus::LibraftOptions Server::LogOptions() const {
   return lo;
 }
 
+// The loop's own handles (Shutdown closes them): the per-turn check, timers, idles, signals.
+void Server::InitLoopHandles() {
+  uv_check_init(&loop_, &check_);
+  check_.data = this;
+  uv_check_start(&check_, OnCheck);
+  uv_timer_init(&loop_, &expiry_timer_);
+  expiry_timer_.data = this;
+  uv_idle_init(&loop_, &expiry_idle_);
+  expiry_idle_.data = this;
+  uv_idle_init(&loop_, &flush_idle_);
+  flush_idle_.data = this;
+  uv_timer_init(&loop_, &cleaner_timer_);
+  cleaner_timer_.data = this;
+  uv_timer_init(&loop_, &handshake_timer_);
+  handshake_timer_.data = this;
+  uv_signal_init(&loop_, &sigint_);
+  sigint_.data = this;
+  uv_signal_start(&sigint_, OnSignal, SIGINT);
+  uv_signal_init(&loop_, &sigterm_);
+  sigterm_.data = this;
+  uv_signal_start(&sigterm_, OnSignal, SIGTERM);
+  uv_async_init(&loop_, &stop_async_, [](uv_async_t* a) { static_cast<Server*>(a->data)->Shutdown(); });
+  stop_async_.data = this;
+}
+
 Status Server::Run() {
   // A peer that closes its socket must cost a write error (EPIPE), not the process. cpp-httplib
   // ignores SIGPIPE when the admin endpoint starts; doing it here makes that independent of
@@ -71,25 +96,7 @@ Status Server::Run() {
       lo.dir, config_.disk_reserve_bytes, kDiskCheckMs,
       [dir = lo.dir] { return DiskGuard::StatvfsFreeBytes(dir); });
 
-  uv_check_init(&loop_, &check_);
-  check_.data = this;
-  uv_check_start(&check_, OnCheck);
-  uv_timer_init(&loop_, &expiry_timer_);
-  expiry_timer_.data = this;
-  uv_idle_init(&loop_, &expiry_idle_);
-  expiry_idle_.data = this;
-  uv_timer_init(&loop_, &cleaner_timer_);
-  cleaner_timer_.data = this;
-  uv_timer_init(&loop_, &handshake_timer_);
-  handshake_timer_.data = this;
-  uv_signal_init(&loop_, &sigint_);
-  sigint_.data = this;
-  uv_signal_start(&sigint_, OnSignal, SIGINT);
-  uv_signal_init(&loop_, &sigterm_);
-  sigterm_.data = this;
-  uv_signal_start(&sigterm_, OnSignal, SIGTERM);
-  uv_async_init(&loop_, &stop_async_, [](uv_async_t* a) { static_cast<Server*>(a->data)->Shutdown(); });
-  stop_async_.data = this;
+  InitLoopHandles();
 
   consensus::Callbacks cb;
   cb.apply = [this](std::string_view entry) { ApplyEntry(entry); };
@@ -202,6 +209,8 @@ void Server::Shutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&expiry_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&expiry_idle_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&flush_idle_), nullptr);
+  flush_ids_.clear();
   uv_close(reinterpret_cast<uv_handle_t*>(&cleaner_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&handshake_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
@@ -229,6 +238,28 @@ void Server::OnCheck(uv_check_t* h) {
   self->FlushProposals();
   self->NudgeCommit();
   if (self->heartbeat_urgent_) self->SendHeartbeats();
+  self->FlushOutput();
+}
+
+void Server::ScheduleFlush(int64_t connection_id) {
+  if (stopping_) return;  // every connection is being aborted, and the handles closed
+  if (flush_ids_.empty()) uv_idle_start(&flush_idle_, [](uv_idle_t*) {});
+  flush_ids_.push_back(connection_id);
+}
+
+// Last in every loop turn: each connection's replies of this turn leave in one write.
+void Server::FlushOutput() {
+  if (flush_ids_.empty()) return;
+  uv_idle_stop(&flush_idle_);
+  std::vector<int64_t> ids;
+  ids.swap(flush_ids_);
+  for (int64_t id : ids) {
+    // A connection freed meanwhile is gone from the map; one that closed flushed on its own.
+    auto it = connections_.find(id);
+    if (it != connections_.end()) it->second->FlushQueued();
+  }
+  // Flushing can queue more (an aborted connection's session ends): scheduled anew above, it
+  // goes out at the end of the next turn, which the idle handle makes immediate.
 }
 
 // Plain clientPort and TLS secureClientPort, each when configured; both on clientPortAddress.

@@ -110,6 +110,8 @@ class Server {
   void OnConnectionFreed(int64_t id);
   // A write to the connection completed: replies held back by its unsent output may go.
   void OnConnectionWritable(Connection& c);
+  // The connection has output queued: FlushOutput writes it at the end of this loop iteration.
+  void ScheduleFlush(int64_t connection_id);
   // The buffer every connection reads into (loop thread; its contents are consumed at once).
   std::span<char> ReadBuffer() { return read_buffer_; }
 
@@ -154,6 +156,8 @@ class Server {
   void Shutdown();
   static void OnNewConnection(uv_stream_t* server, int status);
   static void OnCheck(uv_check_t* h);
+  void FlushOutput();
+  void InitLoopHandles();
   static void OnSignal(uv_signal_t* h, int signum);
   static void OnExpiryTimer(uv_timer_t* t);
   static void OnCleanerTimer(uv_timer_t* t);
@@ -243,6 +247,10 @@ class Server {
   uv_signal_t sigterm_{};
   uv_timer_t expiry_timer_{};
   uv_idle_t expiry_idle_{};
+  // Connections with output queued in this iteration; while any are, flush_idle_ keeps the loop
+  // from blocking in poll before OnCheck writes it.
+  std::vector<int64_t> flush_ids_;
+  uv_idle_t flush_idle_{};
   bool expiry_due_ = false;  // the expiry timer fired: decide in this turn's check phase
   uv_timer_t cleaner_timer_{};
   uv_timer_t handshake_timer_{};
