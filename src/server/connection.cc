@@ -186,7 +186,15 @@ void Connection::Close(const char* reason) {
     out_.append(wire);
     if (!writing_) Flush();
   }
-  if (!writing_ && !out_.empty()) Flush();  // queued this iteration: it still goes out
+  if (!writing_ && !out_.empty()) {
+    // Queued this turn: it still goes out, at once if the socket takes it, so that the close
+    // follows the last reply without a loop turn in between. (Closing first matters: when the
+    // client closes first, its side keeps the port in TIME_WAIT, and a client opening sessions
+    // by the thousand then runs out of ports; the session benchmark fell from 12,700/s to
+    // 3,000/s on its third run.)
+    if (tls_ == nullptr && TryWriteQueued() < 0) out_.clear();
+    if (!out_.empty()) Flush();
+  }
   if (!writing_ && out_.empty()) CloseHandle();
 }
 
