@@ -89,28 +89,24 @@ bool JuteReader::Count(int32_t* n) {
 }
 
 bool JuteReader::String(std::string* v) {
-  int32_t n = 0;
-  if (!Length(&n)) return false;
-  if (n < 0) {
+  std::optional<std::string_view> bytes;
+  if (!BufView(&bytes)) return false;
+  if (bytes) {
+    v->assign(*bytes);
+  } else {
     v->clear();
-    return true;
   }
-  const char* p = nullptr;
-  if (!Take(static_cast<size_t>(n), &p)) return false;
-  v->assign(p, static_cast<size_t>(n));
   return true;
 }
 
 bool JuteReader::Buf(Buffer* v) {
-  int32_t n = 0;
-  if (!Length(&n)) return false;
-  if (n < 0) {
+  std::optional<std::string_view> bytes;
+  if (!BufView(&bytes)) return false;
+  if (bytes) {
+    v->emplace(*bytes);
+  } else {
     v->reset();
-    return true;
   }
-  const char* p = nullptr;
-  if (!Take(static_cast<size_t>(n), &p)) return false;
-  v->emplace(p, static_cast<size_t>(n));
   return true;
 }
 

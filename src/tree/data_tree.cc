@@ -507,18 +507,25 @@ int32_t DataTree::DescendantCount(std::string_view path) const {
       id = n.first_child_;
       continue;
     }
-    // Next sibling, climbing while this was its parent's last child; stop back at `top`.
-    while (true) {
-      const Node& c = At(id);
-      if (c.next_ != At(c.parent_).first_child_) {
-        id = c.next_;
-        break;
-      }
-      id = c.parent_;
-      if (id == top) return count;
-    }
+    id = NextAfterSubtree(id, top, nullptr);
   }
   return count;
+}
+
+// The node after `id`'s subtree in preorder: its next sibling, or, climbing while `id` was its
+// parent's last child, an ancestor's; kNone once the climb is back at `top`. `path`, if given,
+// holds the path of `id`'s parent and is cut back one component per level climbed.
+uint32_t DataTree::NextAfterSubtree(uint32_t id, uint32_t top, std::string* path) const {
+  while (true) {
+    const Node& c = At(id);
+    if (c.next_ != At(c.parent_).first_child_) return c.next_;
+    id = c.parent_;
+    if (id == top) return kNone;
+    if (path != nullptr) {
+      size_t len = path->size() - At(id).NameSize();
+      path->resize(len > 1 ? len - 1 : len);
+    }
+  }
 }
 
 void DataTree::ForEachPreorder(
@@ -539,18 +546,7 @@ void DataTree::ForEachPreorder(
       continue;
     }
     path.resize(parent_len);
-    while (true) {
-      const Node& c = At(id);
-      if (c.next_ != At(c.parent_).first_child_) {
-        id = c.next_;
-        break;
-      }
-      id = c.parent_;
-      if (id == kRoot) return;
-      // `path` is the parent's path: strip its last component to get the grandparent's.
-      size_t len = path.size() - At(id).NameSize();
-      path.resize(len > 1 ? len - 1 : len);
-    }
+    id = NextAfterSubtree(id, kRoot, &path);
   }
 }
 

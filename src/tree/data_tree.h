@@ -155,6 +155,7 @@ class DataTree {
   uint32_t Lookup(uint32_t parent, std::string_view name, uint32_t hash) const;
   uint32_t FindId(std::string_view path) const;
   uint32_t MustFindId(std::string_view path) const;
+  uint32_t NextAfterSubtree(uint32_t id, uint32_t top, std::string* path) const;
   // Makes a record for a child of `parent` (kNone for the root) and links it in.
   uint32_t NewNode(uint32_t parent, std::string_view name, uint32_t hash,
                    std::optional<std::string_view> data, const proto::AclList& acl);
