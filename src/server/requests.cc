@@ -388,6 +388,9 @@ void Server::Drain(Connection& c) {
     if (p.kind == Kind::kWrite && !p.done) return;
     if (!p.done && c.unsent_bytes() > DrainPauseBytes()) return;  // resumed by OnWrite
     if (!p.done) ExecuteAtHead(c, p);
+    // Handling it may have closed the connection (its notifications went over the unsent
+    // limit): the request stays valid, but the connection is done.
+    if (c.closing()) return;
     bool close = p.close_after;
     std::string reply = std::move(p.reply);
     c.pipeline.pop_front();

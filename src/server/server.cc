@@ -391,8 +391,11 @@ void Server::OnConnectionClosing(Connection& c) {
     if (p.kind == PendingRequest::Kind::kWrite && !p.done) waiting_.erase(p.seq);
   }
   if (c.connect_seq != 0) waiting_.erase(c.connect_seq);
+  // The pipeline itself stays until the connection is freed: a close can come from inside the
+  // handling of one of its requests (a notification or reply that pushes the output over
+  // paddock.maxUnsentBytes), and that request is still being written to. Nothing drains a
+  // closing connection, so its requests no longer count as outstanding.
   outstanding_ -= static_cast<int64_t>(c.pipeline.size());
-  c.pipeline.clear();
   throttled_.erase(c.id());
 }
 
