@@ -49,7 +49,9 @@ void Server::FlushProposals() {
 void Server::ProposeEntry(std::span<const Txn> txns) {
   std::vector<Origin> origins;
   origins.reserve(txns.size());
-  for (const Txn& t : txns) origins.push_back({t.origin_server, t.origin_seq, t.session_id});
+  for (const Txn& t : txns) {
+    origins.push_back({t.origin_server, t.origin_seq, t.session_id, t.kind});
+  }
   bool forwarded = std::any_of(origins.begin(), origins.end(), [this](const Origin& o) {
     return o.server != config_.server_id && o.seq != 0;
   });
@@ -83,7 +85,7 @@ void Server::FailBatch(const std::vector<Origin>& origins, const Status& s) {
   PADDOCK_LOG_WARN("proposal failed txns={} error=\"{}\"", origins.size(), s.message());
   std::map<int32_t, std::vector<int64_t>> remote;
   for (const Origin& o : origins) {
-    if (o.server == config_.server_id) closing_sessions_.erase(o.session_id);
+    if (o.kind == TxnKind::kExpireSession) session_driver_.ExpiryFailed(o.session_id);
     if (o.seq == 0) continue;
     if (o.server != config_.server_id) {
       remote[o.server].push_back(o.seq);
@@ -142,7 +144,7 @@ void Server::HandleTxnResult(const Txn& txn, TxnResult& r) {
 void Server::OnSessionCreated(const Txn& txn, const TxnResult& r) {
   stats_.sessions_created++;
   int64_t now = clock_->NowMonotonicMs();
-  liveness_.Add(r.session_id, r.timeout_ms, now);
+  session_driver_.Created(r.session_id, r.timeout_ms, now);
   session_book_.Created(r.session_id, r.timeout_ms, txn.time_ms, now);
   ArmExpiryTimer();
   PADDOCK_LOG_DEBUG("session created id=0x{:x} timeout_ms={}", r.session_id, r.timeout_ms);
@@ -153,6 +155,7 @@ void Server::OnSessionCreated(const Txn& txn, const TxnResult& r) {
   waiting_.erase(w);
   if (it == connections_.end() || it->second->closing()) return;
   Connection& c = *it->second;
+  session_driver_.Heard(r.session_id, now);
   c.connect_seq = 0;
   c.session_id = r.session_id;
   c.state = Connection::State::kOpen;
@@ -164,8 +167,7 @@ void Server::OnSessionCreated(const Txn& txn, const TxnResult& r) {
 }
 
 void Server::OnSessionClosed(const Txn& txn, const TxnResult& r) {
-  liveness_.Remove(r.session_id);
-  closing_sessions_.erase(r.session_id);
+  session_driver_.Closed(r.session_id);
   bool expired = txn.kind == TxnKind::kExpireSession;
   if (expired) {
     stats_.sessions_expired++;

@@ -136,7 +136,7 @@ void Server::UpdateRole() {
 // stay in the batch and follow the next leader.
 void Server::LeadershipLost() {
   leader_ready_ = false;
-  closing_sessions_.clear();
+  session_driver_.LostLeadership();
   cleanup_pending_.clear();
   uv_timer_stop(&expiry_timer_);
   PADDOCK_LOG_WARN("leadership lost term={} batch={}", log_->Stats().term, batch_.size());
@@ -165,24 +165,13 @@ void Server::OnLeaderReady() {
     Propose(std::move(init));
   }
   int64_t now = clock_->NowMonotonicMs();
-  // Sessions this member has no deadline for (restored from a snapshot) get a full timeout;
-  // the others keep the time they have left. Touches sent before the change may still be on
-  // their way: expiry waits for one heartbeat interval.
+  // Sessions this member has no deadline for (restored) get a full timeout; the others keep the
+  // time they have left, but at least one election timeout. Touches sent before the change may
+  // still be on their way: expiry waits for one heartbeat interval (session_driver.h).
   for (const auto& [id, s] : sm_.sessions().sessions()) {
-    if (liveness_.Contains(id)) continue;
-    liveness_.Add(id, s.timeout_ms, now);
-    session_book_.Rearmed(id, s.timeout_ms, now);
+    if (!session_driver_.liveness().Contains(id)) session_book_.Rearmed(id, s.timeout_ms, now);
   }
-  // Every session keeps the time it had left, but at least one election timeout from now:
-  // a client of the member that died needs that long to notice, find another member and be
-  // heard again (kazoo gives a silent server two thirds of the session timeout).
-  if (config_.IsEnsemble()) {
-    int64_t grace = config_.ElectionTimeoutMs();
-    for (const auto& [id, s] : sm_.sessions().sessions()) {
-      liveness_.Extend(id, now + std::min<int64_t>(grace, s.timeout_ms) - s.timeout_ms);
-    }
-  }
-  expiry_hold_until_ms_ = config_.IsEnsemble() ? now + config_.tick_ms / 2 + 1 : 0;
+  session_driver_.BecameLeader(sm_.sessions(), now);
   heartbeat_urgent_ = true;  // followers forward their writes once they hear this
   ArmExpiryTimer();
   PADDOCK_LOG_INFO("leading term={} zxid=0x{:x} sessions={}", log_->Stats().term, sm_.last_zxid(),
@@ -204,10 +193,7 @@ void Server::OnLeaderChanged(uint64_t from, uint64_t to) {
 }
 
 void Server::StartServing() {
-  int64_t now = clock_->NowMonotonicMs();
-  for (const auto& [id, s] : sm_.sessions().sessions()) {
-    if (!liveness_.Contains(id)) liveness_.Add(id, s.timeout_ms, now);
-  }
+  session_driver_.Follow(sm_.sessions(), clock_->NowMonotonicMs());
   serving_ = true;
   // Stalled handshakes are looked for ten times per timeout (at most every second).
   uint64_t handshake_scan_ms =
@@ -349,13 +335,8 @@ void Server::OnHeartbeat(int from, std::string_view body) {
   }
   int64_t now = clock_->NowMonotonicMs();
   peer_states_[from] = PeerState{h.role, h.serving, now};
-  for (const Heartbeat::Touch& t : h.touches) {
-    if (!liveness_.Contains(t.session_id)) continue;
-    if (liveness_.TimeoutMs(t.session_id) != t.timeout_ms) {
-      liveness_.SetTimeout(t.session_id, t.timeout_ms);
-    }
-    liveness_.Extend(t.session_id, now - t.age_ms);
-    if (t.attached) CloseMovedSession(t.session_id, now - t.age_ms);
+  for (const SessionDriver::Moved& m : session_driver_.OnTouches(h.touches, now)) {
+    CloseMovedSession(m.session_id, m.attached_ms);
   }
   if (leader_ready_) ArmExpiryTimer();
 }
@@ -383,17 +364,12 @@ Heartbeat Server::OwnState() const {
 }
 
 // A member we (re)connected to may have missed our heartbeats (it restarted, or a partition
-// healed): it gets every deadline we know, as touches aged by the time since, and keeps the
-// later of each. A leader elected after a partition heals thus does not expire sessions that
-// were alive on the other side.
+// healed): it gets the last time we know each client was heard, and keeps the later of each. A
+// leader elected after a partition heals thus does not expire sessions that were alive on the
+// other side. Deadlines not backed by a client heard (sessions restored at start) are not sent.
 void Server::SendLiveness(int peer) {
   Heartbeat h = OwnState();
-  int64_t now = clock_->NowMonotonicMs();
-  for (const auto& [deadline, id] : liveness_.ByDeadline()) {
-    int32_t timeout = liveness_.TimeoutMs(id);
-    int64_t age = std::clamp<int64_t>(now - (deadline - timeout), 0, INT32_MAX);
-    h.touches.push_back({id, timeout, static_cast<int32_t>(age), false});
-  }
+  h.touches = session_driver_.Evidence(clock_->NowMonotonicMs());
   peers_->Send(peer, PeerNet::Type::kHeartbeat, EncodeHeartbeat(h));
 }
 
@@ -401,15 +377,7 @@ void Server::SendHeartbeats() {
   if (peers_ == nullptr || stopping_) return;
   heartbeat_urgent_ = false;
   Heartbeat h = OwnState();
-  int64_t now = clock_->NowMonotonicMs();
-  h.touches.reserve(heard_.size());
-  for (const auto& [id, at] : heard_) {
-    if (!liveness_.Contains(id)) continue;
-    h.touches.push_back(
-        {id, liveness_.TimeoutMs(id), static_cast<int32_t>(now - at), attached_.count(id) != 0});
-  }
-  heard_.clear();
-  attached_.clear();
+  h.touches = session_driver_.TakeTouches(clock_->NowMonotonicMs());
   std::string body = EncodeHeartbeat(h);
   for (const auto& [id, entry] : config_.servers) {
     if (id != config_.server_id) peers_->Send(id, PeerNet::Type::kHeartbeat, body);

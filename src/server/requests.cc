@@ -185,7 +185,7 @@ void Server::RefuseClientAhead(Connection& c, int64_t seen_zxid) {
 
 bool Server::ValidReattach(const proto::ConnectRequest& req) const {
   int64_t id = req.session_id;
-  return id != 0 && sm_.sessions().Contains(id) && closing_sessions_.count(id) == 0 &&
+  return id != 0 && sm_.sessions().Contains(id) && !session_driver_.Closing(id) &&
          session::CheckPassword(sm_.secret(), id, req.passwd);
 }
 
@@ -258,10 +258,10 @@ void Server::HandleReattach(Connection& c, const proto::ConnectRequest& req, int
   c.state = Connection::State::kOpen;
   // The other members learn at once that the client is alive here, and that it moved.
   heartbeat_urgent_ = peers_ != nullptr;
-  if (peers_ != nullptr) attached_.insert(id);
   session_book_.Connected(id, c.remote_ip + ":" + std::to_string(c.remote_port), timeout_ms);
-  liveness_.SetTimeout(id, timeout_ms);
-  TouchSession(id);
+  int64_t now = clock_->NowMonotonicMs();
+  session_driver_.Attached(id, timeout_ms, now);
+  session_book_.Heard(id, now);
   ArmExpiryTimer();  // a shorter timeout may have moved the deadline earlier
   SendConnectResponse(c, true, id, timeout_ms, session::SessionPassword(sm_.secret(), id));
 }
@@ -288,7 +288,7 @@ void Server::HandleRequest(Connection& c, std::string_view payload) {
     return;
   }
   // A session whose expiry is under way drops its requests, as ZooKeeper's failed touch does.
-  if (closing_sessions_.count(c.session_id) != 0) return;
+  if (session_driver_.Closing(c.session_id)) return;
   TouchSession(c.session_id);
   c.last_op = h.type;
   c.last_cxid = h.xid;

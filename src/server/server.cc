@@ -25,7 +25,9 @@ constexpr int64_t kDiskCheckMs = 100;
 Server::Server(Config config, const Clock* clock)
     : config_(std::move(config)),
       clock_(clock),
-      sm_(statemachine::Options{config_.extended_types_enabled, config_.container_never_used_ms}) {
+      sm_(statemachine::Options{config_.extended_types_enabled, config_.container_never_used_ms}),
+      session_driver_(SessionDriver::Options{config_.IsEnsemble(), config_.ElectionTimeoutMs(),
+                                             config_.tick_ms / 2 + 1, kExpiriesPerTurnMax}) {
   PADDOCK_ASSERT(uv_loop_init(&loop_) == 0);
   stats_.start_wall_ms = clock_->NowWallMs();
   next_seq_ = std::max<int64_t>(1, stats_.start_wall_ms) * 1000;
@@ -176,15 +178,7 @@ void Server::OnRestored(size_t bytes, int64_t took_ms) {
     forwarded_.erase(catchup_seq_);
     catchup_seq_ = 0;
   }
-  std::vector<int64_t> gone;
-  for (const auto& [deadline, id] : liveness_.ByDeadline()) {
-    if (!sm_.sessions().Contains(id)) gone.push_back(id);
-  }
-  for (int64_t id : gone) liveness_.Remove(id);
-  int64_t now = clock_->NowMonotonicMs();
-  for (const auto& [id, s] : sm_.sessions().sessions()) {
-    if (!liveness_.Contains(id)) liveness_.Add(id, s.timeout_ms, now);
-  }
+  session_driver_.Follow(sm_.sessions(), clock_->NowMonotonicMs());
 }
 
 void Server::RequestStop() { uv_async_send(&stop_async_); }
@@ -448,20 +442,19 @@ size_t Server::OutstandingRequests() const { return static_cast<size_t>(outstand
 // learn it with the next heartbeat.
 void Server::TouchSession(int64_t session_id) {
   int64_t now = clock_->NowMonotonicMs();
-  liveness_.Touch(session_id, now);
-  if (peers_ != nullptr) heard_[session_id] = now;
+  session_driver_.Heard(session_id, now);
   session_book_.Heard(session_id, now);
 }
 
 // Only the leader decides expiry; a follower keeps deadlines but never wakes for them.
 void Server::ArmExpiryTimer() {
   if (stopping_) return;
-  std::optional<int64_t> wake = liveness_.NextWakeMs();
+  std::optional<int64_t> wake = session_driver_.NextWakeMs();
   if (!wake || !leader_ready_) {
     uv_timer_stop(&expiry_timer_);
     return;
   }
-  int64_t delay = std::max(*wake, expiry_hold_until_ms_) - clock_->NowMonotonicMs();
+  int64_t delay = *wake - clock_->NowMonotonicMs();
   uv_timer_start(&expiry_timer_, OnExpiryTimer, delay < 0 ? 0 : static_cast<uint64_t>(delay), 0);
 }
 
@@ -479,10 +472,9 @@ void Server::ExpireDueSessions() {
   if (!leader_ready_ || !log_->IsLeader()) return;
   int64_t now = clock_->NowMonotonicMs();
   // Bounded work per turn; the timer fires again at once if more are due.
-  for (int64_t id : liveness_.PollExpired(now, kExpiriesPerTurnMax)) {
-    if (!sm_.sessions().Contains(id) || closing_sessions_.count(id) != 0) continue;
-    closing_sessions_.insert(id);
+  for (int64_t id : session_driver_.PollExpired(now)) {
     const auto* s = sm_.sessions().Find(id);
+    PADDOCK_ASSERT(s != nullptr);  // the driver follows the table
     session_book_.ExpiryDecided(id, now);
     const admin::SessionBook::Live* live = session_book_.Find(id);
     PADDOCK_LOG_INFO("session expiring id=0x{:x} timeout_ms={} silence_ms={}", id, s->timeout_ms,

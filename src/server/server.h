@@ -36,6 +36,7 @@
 #include "server/disk_guard.h"
 #include "server/ensemble_messages.h"
 #include "server/peers.h"
+#include "server/session_driver.h"
 #include "session/expiry_queue.h"
 #include "statemachine/state_machine.h"
 #include "watch/watch_manager.h"
@@ -119,7 +120,7 @@ class Server {
   const Config& config() const { return config_; }
   const statemachine::StateMachine& state() const { return sm_; }
   const watch::WatchManager& watches() const { return watches_; }
-  const session::ExpiryQueue& liveness() const { return liveness_; }
+  const session::ExpiryQueue& liveness() const { return session_driver_.liveness(); }
   const ServerStats& stats() const { return stats_; }
   ServerStats& mutable_stats() { return stats_; }
   const std::unordered_map<int64_t, std::unique_ptr<Connection>>& connections() const {
@@ -206,6 +207,7 @@ class Server {
     int32_t server = 0;
     int64_t seq = 0;
     int64_t session_id = 0;
+    statemachine::TxnKind kind = statemachine::TxnKind::kRequest;
   };
   void FailBatch(const std::vector<Origin>& origins, const Status& s);
 
@@ -267,13 +269,10 @@ class Server {
   int64_t leaderless_since_ms_ = -1;
   bool follower_synced_ = false;   // the catch-up marker came back: reads are current enough
   int64_t catchup_seq_ = 0;        // origin seq of the marker in flight; 0: none
-  int64_t expiry_hold_until_ms_ = 0;  // a new leader waits one touch interval before expiring
   std::unique_ptr<PeerNet> peers_;
   uv_timer_t peer_timer_{};
   bool peer_timer_started_ = false;
   std::unordered_map<int64_t, uint64_t> forwarded_;  // origin seq -> leader it went to
-  std::unordered_map<int64_t, int64_t> heard_;        // session -> when its client was last heard
-  std::set<int64_t> attached_;                        // sessions that (re)attached here since
   bool heartbeat_urgent_ = false;
   bool commit_nudge_ = false;      // followers wait for a forwarded write's commit (NudgeCommit)  // a session moved here: tell the others on this turn
   struct PeerState {
@@ -285,7 +284,7 @@ class Server {
 
   statemachine::StateMachine sm_;
   watch::WatchManager watches_;
-  session::ExpiryQueue liveness_;
+  SessionDriver session_driver_;
   std::unique_ptr<consensus::ReplicatedLog> log_;
   std::unique_ptr<DiskGuard> disk_guard_;  // refuses writes while the log's disk is full
 
@@ -296,7 +295,6 @@ class Server {
   bool throttling_ = false;
   int64_t next_connection_id_ = 1;
   std::unordered_map<int64_t, int64_t> session_connections_;  // session id -> connection id
-  std::set<int64_t> closing_sessions_;                        // expiry proposed
   std::unordered_map<int64_t, int64_t> waiting_;              // origin seq -> connection id
   // Handshakes of clients that have seen a later zxid than ours wait for us to catch up.
   struct ParkedHandshake {

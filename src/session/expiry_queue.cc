@@ -53,7 +53,8 @@ void ExpiryQueue::Remove(int64_t id) {
   entries_.erase(it);
 }
 
-std::vector<int64_t> ExpiryQueue::PollExpired(int64_t now_ms, size_t count_max) {
+std::vector<int64_t> ExpiryQueue::PollExpired(int64_t now_ms, size_t count_max,
+                                              std::vector<int32_t>* timeouts_ms) {
   std::vector<int64_t> expired;
   while (!index_.empty() && expired.size() < count_max) {
     auto [indexed_ms, id] = *index_.begin();
@@ -63,6 +64,7 @@ std::vector<int64_t> ExpiryQueue::PollExpired(int64_t now_ms, size_t count_max) 
     PADDOCK_ASSERT(e.indexed_ms == indexed_ms && e.deadline_ms >= indexed_ms);
     if (e.deadline_ms <= now_ms) {
       expired.push_back(id);
+      if (timeouts_ms != nullptr) timeouts_ms->push_back(e.timeout_ms);
       entries_.erase(id);
     } else {
       e.indexed_ms = e.deadline_ms;

@@ -40,7 +40,9 @@ class ExpiryQueue {
   bool Contains(int64_t id) const { return entries_.count(id) != 0; }
 
   // Removes and returns up to `count_max` sessions whose deadline is <= now, earliest first.
-  std::vector<int64_t> PollExpired(int64_t now_ms, size_t count_max);
+  // With `timeouts_ms`, their timeouts are appended to it in the same order.
+  std::vector<int64_t> PollExpired(int64_t now_ms, size_t count_max,
+                                   std::vector<int32_t>* timeouts_ms = nullptr);
   // The earliest time at which PollExpired may find something; nullopt when empty.
   std::optional<int64_t> NextWakeMs() const;
   // The real deadline of a tracked session. REQUIRES: Contains(id).
