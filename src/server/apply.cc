@@ -136,7 +136,10 @@ void Server::HandleTxnResult(const Txn& txn, TxnResult& r) {
   }
   if (r.session_created) OnSessionCreated(txn, r);
   if (r.session_closed) OnSessionClosed(txn, r);
-  if (txn.origin_server == config_.server_id && txn.origin_seq != 0 && !r.session_created) {
+  if (txn.kind == TxnKind::kAttachSession) {
+    OnSessionAttached(txn, r);
+  } else if (txn.origin_server == config_.server_id && txn.origin_seq != 0 &&
+             !r.session_created) {
     CompleteWrite(txn, r);
   }
 }
@@ -148,21 +151,67 @@ void Server::OnSessionCreated(const Txn& txn, const TxnResult& r) {
   session_book_.Created(r.session_id, r.timeout_ms, txn.time_ms, now);
   ArmExpiryTimer();
   PADDOCK_LOG_DEBUG("session created id=0x{:x} timeout_ms={}", r.session_id, r.timeout_ms);
-  if (txn.origin_server != config_.server_id) return;
+  // A client that went away meanwhile leaves the session to expire unused.
+  if (Connection* c = TakeWaitingConnection(txn)) {
+    OpenSession(*c, r.session_id, r.zxid, r.timeout_ms, r.passwd);
+  }
+}
+
+// Every member: a client attached to the session (through any member), so any connection of
+// ours that holds an older attachment belongs to where the client was, and is closed, as
+// ZooKeeper's SessionMoved ends the old owner's part. The member that proposed it answers the
+// client: its session, or expired.
+void Server::OnSessionAttached(const Txn& txn, const TxnResult& r) {
+  if (r.session_attached) {
+    session_driver_.Attached(r.session_id, r.timeout_ms);
+    auto old = session_connections_.find(r.session_id);
+    if (old != session_connections_.end()) {
+      auto oc = connections_.find(old->second);
+      if (oc != connections_.end() && oc->second->attach_zxid < r.zxid) {
+        PADDOCK_LOG_INFO("session moved id=0x{:x} remote={}:{}", r.session_id,
+                         oc->second->remote_ip, oc->second->remote_port);
+        oc->second->Close("session moved to another connection");
+      }
+    }
+  }
+  Connection* c = TakeWaitingConnection(txn);
+  if (c == nullptr) return;
+  if (!r.session_attached) {
+    PADDOCK_LOG_INFO("reattach refused session=0x{:x} remote={}:{} reason=\"session expired\"",
+                     txn.session_id, c->remote_ip, c->remote_port);
+    RefuseReattach(*c);
+    return;
+  }
+  OpenSession(*c, r.session_id, r.zxid, r.timeout_ms, r.passwd);
+}
+
+// The connection waiting for this (own) session txn, if it is still there and open.
+Connection* Server::TakeWaitingConnection(const Txn& txn) {
+  if (txn.origin_server != config_.server_id) return nullptr;
   auto w = waiting_.find(txn.origin_seq);
-  if (w == waiting_.end()) return;  // the client went away; the session expires unused
+  if (w == waiting_.end()) return nullptr;
   auto it = connections_.find(w->second);
   waiting_.erase(w);
-  if (it == connections_.end() || it->second->closing()) return;
-  Connection& c = *it->second;
-  session_driver_.Heard(r.session_id, now);
-  c.connect_seq = 0;
-  c.session_id = r.session_id;
+  if (it == connections_.end() || it->second->closing()) return nullptr;
+  it->second->connect_seq = 0;
+  return it->second.get();
+}
+
+void Server::OpenSession(Connection& c, int64_t session_id, int64_t attach_zxid,
+                         int32_t timeout_ms, const std::string& passwd) {
+  c.session_id = session_id;
+  c.attach_zxid = attach_zxid;
+  c.writes_proposed = 0;
   c.state = Connection::State::kOpen;
-  session_connections_[r.session_id] = c.id();
-  session_book_.Connected(r.session_id, c.remote_ip + ":" + std::to_string(c.remote_port),
-                          r.timeout_ms);
-  SendConnectResponse(c, true, r.session_id, r.timeout_ms, r.passwd);
+  session_connections_[session_id] = c.id();
+  session_book_.Connected(session_id, c.remote_ip + ":" + std::to_string(c.remote_port),
+                          timeout_ms);
+  int64_t now = clock_->NowMonotonicMs();
+  session_driver_.Heard(session_id, now);
+  session_book_.Heard(session_id, now);
+  heartbeat_urgent_ = peers_ != nullptr;  // the others learn at once that the client is here
+  ArmExpiryTimer();  // a shorter timeout may have moved the deadline earlier
+  SendConnectResponse(c, true, session_id, timeout_ms, passwd);
   OnConnectionData(c);  // frames pipelined behind the handshake
 }
 

@@ -88,7 +88,11 @@ class Connection {
   int32_t last_op = 0;
   int32_t last_cxid = 0;
   int64_t session_id = 0;
-  int64_t connect_seq = 0;  // createSession txn this connection waits for
+  int64_t connect_seq = 0;  // createSession or attachSession txn this connection waits for
+  // The session attachment this connection holds (the zxid of the txn that gave it the
+  // session), and how many writes it has proposed under it (statemachine/txn.h).
+  int64_t attach_zxid = 0;
+  int64_t writes_proposed = 0;
   std::vector<proto::Id> identities;
   std::string remote_ip;
   // A list, not a deque: libstdc++'s deque allocates about 600 bytes even when empty, and most

@@ -335,23 +335,8 @@ void Server::OnHeartbeat(int from, std::string_view body) {
   }
   int64_t now = clock_->NowMonotonicMs();
   peer_states_[from] = PeerState{h.role, h.serving, now};
-  for (const SessionDriver::Moved& m : session_driver_.OnTouches(h.touches, now)) {
-    CloseMovedSession(m.session_id, m.attached_ms);
-  }
+  session_driver_.OnTouches(h.touches, now);
   if (leader_ready_) ArmExpiryTimer();
-}
-
-// The session's client attached to another member at `attached_ms` (our clock): a connection of
-// ours that is older belongs to where the client was, and is closed, as ZooKeeper's
-// SessionMoved ends the old owner's part.
-void Server::CloseMovedSession(int64_t session_id, int64_t attached_ms) {
-  auto it = session_connections_.find(session_id);
-  if (it == session_connections_.end()) return;
-  auto c = connections_.find(it->second);
-  if (c == connections_.end() || c->second->accepted_mono_ms >= attached_ms) return;
-  PADDOCK_LOG_INFO("session moved id=0x{:x} remote={}:{}", session_id, c->second->remote_ip,
-                   c->second->remote_port);
-  c->second->Close("session moved to another server");
 }
 
 Heartbeat Server::OwnState() const {

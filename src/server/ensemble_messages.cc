@@ -16,7 +16,6 @@ std::string EncodeHeartbeat(const Heartbeat& h) {
     w.Long(t.session_id);
     w.Int(t.timeout_ms);
     w.Int(t.age_ms);
-    w.Bool(t.attached);
   }
   return out;
 }
@@ -26,16 +25,13 @@ bool DecodeHeartbeat(std::string_view body, Heartbeat* out) {
   uint8_t role = 0;
   int32_t n = 0;
   if (!r.Byte(&role) || role > 2 || !r.Bool(&out->serving) || !r.Long(&out->last_zxid) ||
-      !r.Int(&n) || n < 0 || static_cast<size_t>(n) > body.size() / 17) {
+      !r.Int(&n) || n < 0 || static_cast<size_t>(n) > body.size() / 16) {
     return false;
   }
   out->role = static_cast<Heartbeat::Role>(role);
   out->touches.resize(static_cast<size_t>(n));
   for (Heartbeat::Touch& t : out->touches) {
-    if (!r.Long(&t.session_id) || !r.Int(&t.timeout_ms) || !r.Int(&t.age_ms) ||
-        !r.Bool(&t.attached)) {
-      return false;
-    }
+    if (!r.Long(&t.session_id) || !r.Int(&t.timeout_ms) || !r.Int(&t.age_ms)) return false;
     if (t.timeout_ms <= 0 || t.age_ms < 0) return false;
   }
   return r.AtEnd();

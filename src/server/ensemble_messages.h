@@ -18,7 +18,6 @@ struct Heartbeat {
     int64_t session_id = 0;
     int32_t timeout_ms = 0;  // as negotiated by the member holding the connection
     int32_t age_ms = 0;      // how long before sending the client was last heard
-    bool attached = false;   // the client (re)attached to the sender then: the session moved
   };
   Role role = Role::kNone;
   bool serving = false;

@@ -175,6 +175,7 @@ class Server {
   void ContinueHandshake(Connection& c, const proto::ConnectRequest& req);
   bool ValidReattach(const proto::ConnectRequest& req) const;
   void HandleReattach(Connection& c, const proto::ConnectRequest& req, int32_t timeout_ms);
+  void RefuseReattach(Connection& c);
   void SendConnectResponse(Connection& c, bool valid, int64_t session_id, int32_t timeout_ms,
                            const std::string& passwd);
   void HandleRequest(Connection& c, std::string_view payload);
@@ -201,6 +202,10 @@ class Server {
   void ApplyEntry(std::string_view entry);
   void HandleTxnResult(const statemachine::Txn& txn, statemachine::TxnResult& r);
   void OnSessionCreated(const statemachine::Txn& txn, const statemachine::TxnResult& r);
+  void OnSessionAttached(const statemachine::Txn& txn, const statemachine::TxnResult& r);
+  Connection* TakeWaitingConnection(const statemachine::Txn& txn);
+  void OpenSession(Connection& c, int64_t session_id, int64_t attach_zxid, int32_t timeout_ms,
+                   const std::string& passwd);
   void OnSessionClosed(const statemachine::Txn& txn, const statemachine::TxnResult& r);
   void CompleteWrite(const statemachine::Txn& txn, const statemachine::TxnResult& r);
   struct Origin {
@@ -228,7 +233,6 @@ class Server {
   void OnHeartbeat(int from, std::string_view body);
   void SendHeartbeats();
   void TouchWaitingSessions();
-  void CloseMovedSession(int64_t session_id, int64_t attached_ms);
   static void OnPeerTimer(uv_timer_t* t);
 
   // Sessions.

@@ -17,7 +17,6 @@ void SessionDriver::Closed(int64_t id) {
   closing_.erase(id);
   evidence_ms_.erase(id);
   heard_here_.erase(id);
-  attached_here_.erase(id);
 }
 
 void SessionDriver::Follow(const session::SessionTable& table, int64_t now_ms) {
@@ -51,16 +50,15 @@ void SessionDriver::Heard(int64_t id, int64_t now_ms) {
   if (options_.ensemble) heard_here_[id] = now_ms;
 }
 
-void SessionDriver::Attached(int64_t id, int32_t timeout_ms, int64_t now_ms) {
-  if (!liveness_.Contains(id)) return;
-  liveness_.SetTimeout(id, timeout_ms);
-  Heard(id, now_ms);
-  if (options_.ensemble) attached_here_.insert(id);
+void SessionDriver::Attached(int64_t id, int32_t timeout_ms) {
+  if (liveness_.Contains(id)) {
+    liveness_.SetTimeout(id, timeout_ms);
+  } else if (auto c = closing_.find(id); c != closing_.end()) {
+    c->second.timeout_ms = timeout_ms;
+  }
 }
 
-std::vector<SessionDriver::Moved> SessionDriver::OnTouches(
-    std::span<const Heartbeat::Touch> touches, int64_t now_ms) {
-  std::vector<Moved> moved;
+void SessionDriver::OnTouches(std::span<const Heartbeat::Touch> touches, int64_t now_ms) {
   for (const Heartbeat::Touch& t : touches) {
     if (!Tracked(t.session_id)) continue;
     int64_t heard = now_ms - t.age_ms;
@@ -73,9 +71,7 @@ std::vector<SessionDriver::Moved> SessionDriver::OnTouches(
       closing_.at(t.session_id).timeout_ms = t.timeout_ms;
     }
     NoteEvidence(t.session_id, heard);
-    if (t.attached) moved.push_back({t.session_id, heard});
   }
-  return moved;
 }
 
 int32_t SessionDriver::TimeoutOf(int64_t id) const {
@@ -89,10 +85,9 @@ std::vector<Heartbeat::Touch> SessionDriver::TakeTouches(int64_t now_ms) {
   for (const auto& [id, at] : heard_here_) {
     if (!Tracked(id)) continue;
     auto age = static_cast<int32_t>(std::clamp<int64_t>(now_ms - at, 0, INT32_MAX));
-    out.push_back({id, TimeoutOf(id), age, attached_here_.count(id) != 0});
+    out.push_back({id, TimeoutOf(id), age});
   }
   heard_here_.clear();
-  attached_here_.clear();
   return out;
 }
 
@@ -102,7 +97,7 @@ std::vector<Heartbeat::Touch> SessionDriver::Evidence(int64_t now_ms) const {
   for (const auto& [id, at] : evidence_ms_) {
     PADDOCK_DASSERT(Tracked(id));
     auto age = static_cast<int32_t>(std::clamp<int64_t>(now_ms - at, 0, INT32_MAX));
-    out.push_back({id, TimeoutOf(id), age, false});
+    out.push_back({id, TimeoutOf(id), age});
   }
   return out;
 }

@@ -4,8 +4,8 @@
 // that whichever member leads next knows how long each client has left. Evidence that a client
 // is alive comes from three places:
 //   * Heard:     a packet from the client reached this member;
-//   * Attached:  the client (re)attached its session here;
 //   * OnTouches: another member reports that it heard the client, `age` ms before sending.
+// (Where a client attaches is decided through the log: see StateMachine's attachments.)
 // Evidence moves a deadline to heard + timeout (never earlier), and evidence alone is passed on
 // to other members (TakeTouches every heartbeat, Evidence when a link comes up). A deadline set
 // for any other reason (a session restored from a snapshot or the log, the grace a new leader
@@ -72,16 +72,14 @@ class SessionDriver {
   // sessions it no longer holds, tracks new ones until now + timeout, without evidence.
   void Follow(const session::SessionTable& table, int64_t now_ms);
 
-  // Evidence. Heard and Attached concern sessions held here; untracked ids are ignored.
+  // A client attached to the session (an applied attach, on every member) with this negotiated
+  // timeout, which later evidence counts from.
+  void Attached(int64_t id, int32_t timeout_ms);
+
+  // Evidence. Heard concerns sessions held here; untracked ids are ignored.
   void Heard(int64_t id, int64_t now_ms);
-  // The client reattached here with a (possibly new) negotiated timeout.
-  void Attached(int64_t id, int32_t timeout_ms, int64_t now_ms);
-  struct Moved {
-    int64_t session_id = 0;
-    int64_t attached_ms = 0;  // on our clock
-  };
-  // Touches reported by another member. Returns the sessions whose client attached there.
-  std::vector<Moved> OnTouches(std::span<const Heartbeat::Touch> touches, int64_t now_ms);
+  // Touches reported by another member.
+  void OnTouches(std::span<const Heartbeat::Touch> touches, int64_t now_ms);
   // What this member heard since the last call, for its next heartbeat.
   std::vector<Heartbeat::Touch> TakeTouches(int64_t now_ms);
   // Every session's latest evidence, for a member whose link just came up (it may have missed
@@ -120,7 +118,6 @@ class SessionDriver {
   std::map<int64_t, ClosingSession> closing_;
   std::unordered_map<int64_t, int64_t> evidence_ms_;  // session -> last heard, anywhere
   std::unordered_map<int64_t, int64_t> heard_here_;   // heard here since the last heartbeat
-  std::set<int64_t> attached_here_;                   // (re)attached here since then
   int64_t hold_until_ms_ = 0;
 };
 

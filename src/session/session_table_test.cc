@@ -91,7 +91,7 @@ TEST(SessionTable, RemovingASessionDoesNotReuseItsId) {
 
 TEST(SessionTable, RestoredSessionsAreFound) {
   SessionTable t;
-  t.Restore(0x0100000000000005, 8000);
+  t.Restore(0x0100000000000005, {8000});
   ASSERT_TRUE(t.Contains(0x0100000000000005));
   EXPECT_EQ(t.Find(0x0100000000000005)->timeout_ms, 8000);
 }
@@ -104,7 +104,7 @@ TEST(SessionTable, ARestoredCounterContinuesWhereItWas) {
 
 TEST(SessionTable, CreateSkipsAnIdThatIsAlreadyLive) {
   SessionTable t;
-  t.Restore(0x0100000000000042, 30000);
+  t.Restore(0x0100000000000042, {30000});
   t.RestoreNextId(1, 0x0100000000000042);
   EXPECT_EQ(t.Create(1, kTime, 30000), 0x0100000000000043);
 }

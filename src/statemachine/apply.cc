@@ -35,6 +35,8 @@ TxnResult StateMachine::Apply(const Txn& txn) {
     }
     case TxnKind::kCreateSession:
       return ApplyCreateSession(txn);
+    case TxnKind::kAttachSession:
+      return ApplyAttachSession(txn);
     case TxnKind::kExpireSession: {
       TxnResult r;
       r.zxid = ++last_zxid_;
@@ -56,6 +58,10 @@ TxnResult StateMachine::ApplyRequest(const Txn& txn) {
     result.err = Err::kUnimplemented;
     return result;
   }
+  if (Err e = CheckAttachment(txn); e != Err::kOk) {
+    result.err = e;
+    return result;
+  }
   if (op == Op::kCloseSession) return ApplyCloseSession(txn, std::move(result));
   if (op == Op::kReconfig) {
     // Dynamic reconfiguration is disabled, as in a default ZooKeeper: RECONFIGDISABLED.
@@ -74,10 +80,43 @@ TxnResult StateMachine::ApplyCreateSession(const Txn& txn) {
     r.err = Err::kMarshallingError;
     return r;
   }
-  r.session_id = sessions_.Create(txn.origin_server, txn.time_ms, timeout.value);
+  r.session_id = sessions_.Create(txn.origin_server, txn.time_ms, timeout.value, r.zxid);
   r.timeout_ms = timeout.value;
   r.passwd = session::SessionPassword(secret_, r.session_id);
   r.session_created = true;
+  return r;
+}
+
+// The session's order rule (issue #14, defect 1). A write applies only from the connection that
+// holds the session's current attachment, and only if every earlier write of that connection
+// was applied: once one write's outcome is unknown (lost with a leader, a failed forward), no
+// later write of its connection applies, and a connection the client has left can change
+// nothing (ZooKeeper's SESSIONMOVED). Every write that passes counts, whatever its result.
+Err StateMachine::CheckAttachment(const Txn& txn) {
+  if (txn.cseq == 0) return Err::kOk;  // an entry of an older format
+  const session::SessionTable::Session* s = sessions_.Find(txn.session_id);
+  if (s == nullptr) return Err::kOk;  // the op's own checks answer SESSIONEXPIRED
+  if (s->attach_zxid != txn.attach_zxid || txn.cseq != s->writes + 1) return Err::kSessionMoved;
+  sessions_.CountWrite(txn.session_id);
+  return Err::kOk;
+}
+
+TxnResult StateMachine::ApplyAttachSession(const Txn& txn) {
+  TxnResult r;
+  r.zxid = ++last_zxid_;
+  r.session_id = txn.session_id;
+  proto::IntResponse timeout;
+  if (!proto::DecodeFrom(txn.body, &timeout)) {
+    r.err = Err::kMarshallingError;
+    return r;
+  }
+  if (!sessions_.Attach(txn.session_id, r.zxid, timeout.value)) {
+    r.err = Err::kSessionExpired;
+    return r;
+  }
+  r.timeout_ms = timeout.value;
+  r.passwd = session::SessionPassword(secret_, r.session_id);
+  r.session_attached = true;
   return r;
 }
 

@@ -15,7 +15,10 @@ namespace paddock::statemachine {
 namespace {
 
 constexpr int32_t kSnapshotMagic = 0x50534e50;  // "PSNP"
-constexpr int32_t kSnapshotVersion = 1;
+// Version 2 added each session's attachment and its count of writes (issue #14); version 1
+// snapshots still load, their sessions with attachment 0 ("not known").
+constexpr int32_t kSnapshotVersion = 2;
+constexpr int32_t kSnapshotVersionSessionsWithoutAttach = 1;
 constexpr size_t kDigestBytes = 32;
 
 std::string Digest(std::string_view bytes) {
@@ -78,6 +81,8 @@ std::string StateMachine::Snapshot() const {
   for (const auto& [id, s] : sessions_.sessions()) {
     w.Long(id);
     w.Int(s.timeout_ms);
+    w.Long(s.attach_zxid);
+    w.Long(s.writes);
   }
   w.Int(static_cast<int32_t>(sessions_.next_ids().size()));
   for (const auto& [server, next] : sessions_.next_ids()) {
@@ -105,7 +110,7 @@ Status StateMachine::Restore(std::string_view snapshot) {
   int64_t zxid = 0, n_nodes = 0;
   std::string secret;
   if (!r.Int(&magic) || magic != kSnapshotMagic || !r.Int(&version) ||
-      version != kSnapshotVersion) {
+      (version != kSnapshotVersion && version != kSnapshotVersionSessionsWithoutAttach)) {
     return Status::Error("snapshot: unknown format");
   }
   session::SessionTable sessions;
@@ -114,8 +119,10 @@ Status StateMachine::Restore(std::string_view snapshot) {
   r.Int(&n_sessions);
   for (int32_t i = 0; i < n_sessions && r.ok(); i++) {
     int64_t id = 0;
-    int32_t timeout = 0;
-    if (r.Long(&id) && r.Int(&timeout)) sessions.Restore(id, timeout);
+    session::SessionTable::Session s;
+    if (!r.Long(&id) || !r.Int(&s.timeout_ms)) break;
+    if (version >= kSnapshotVersion && (!r.Long(&s.attach_zxid) || !r.Long(&s.writes))) break;
+    sessions.Restore(id, s);
   }
   r.Int(&n_next);
   for (int32_t i = 0; i < n_next && r.ok(); i++) {

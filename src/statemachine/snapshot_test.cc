@@ -259,7 +259,7 @@ TEST_F(DamagedSnapshot, AHandBuiltSnapshotInTheDocumentedLayoutLoads) {
 
 TEST_F(DamagedSnapshot, AnUnknownMagicOrVersionIsRejected) {
   EXPECT_TRUE(Rejected(Seal(RawBody({"/"}, 0x12345678))));
-  EXPECT_TRUE(Rejected(Seal(RawBody({"/"}, 0x50534e50, 2))));
+  EXPECT_TRUE(Rejected(Seal(RawBody({"/"}, 0x50534e50, 3))));
 }
 
 TEST_F(DamagedSnapshot, ASnapshotWithoutNodesIsRejected) { EXPECT_TRUE(Rejected(Seal(RawBody({})))); }

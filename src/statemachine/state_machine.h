@@ -71,6 +71,8 @@ class StateMachine {
   size_t SnapshotSizeEstimate() const;
   TxnResult ApplyRequest(const Txn& txn);
   TxnResult ApplyCreateSession(const Txn& txn);
+  TxnResult ApplyAttachSession(const Txn& txn);
+  proto::Err CheckAttachment(const Txn& txn);
   TxnResult ApplyCloseSession(const Txn& txn, TxnResult result);
   TxnResult ApplyDeleteContainer(const Txn& txn);
   TxnResult ApplyMulti(const Txn& txn, TxnResult result);

@@ -28,6 +28,7 @@ enum class TxnKind : uint8_t {
   kDeleteContainer = 4,  // body: the path; the cleaner's proposal
   kInit = 5,           // body: the ensemble secret; first entry of a new ensemble
   kSync = 6,           // a barrier: no change, no zxid; its reply echoes the path
+  kAttachSession = 7,  // a client reattaches: body int32 negotiated timeout; reply: alive or not
 };
 
 struct Txn {
@@ -38,11 +39,18 @@ struct Txn {
   int64_t time_ms = 0;        // leader wall clock, ms since epoch
   int32_t origin_server = 0;  // server holding the client's connection
   int64_t origin_seq = 0;     // that server's request number; 0 = nobody waits
+  // A client write (kRequest): the session attachment its connection holds (the zxid of the
+  // createSession or attachSession that gave it the session) and its place among that
+  // connection's writes, from 1. 0 and 0: not checked (an entry of an older format).
+  int64_t attach_zxid = 0;
+  int64_t cseq = 0;
   std::vector<proto::Id> identities;
   std::string body;
 
   void Encode(proto::JuteWriter& w) const;
   bool Decode(proto::JuteReader& r);
+  // Decodes the current layout, or (with_attach false) the one before attach_zxid and cseq.
+  bool DecodeVersion(proto::JuteReader& r, bool with_attach);
 };
 
 // A log entry: a batch of txns.
@@ -72,6 +80,7 @@ struct TxnResult {
   std::string passwd;
   bool session_created = false;
   bool session_closed = false;
+  bool session_attached = false;  // kAttachSession found the session alive (zxid: attachment)
 };
 
 }  // namespace paddock::statemachine

@@ -2,6 +2,7 @@
 // every txn included, and that a damaged entry is refused with a Status rather than decoded into
 // something else or crashing: a wrong magic, an unknown txn kind, a truncated or over-long entry,
 // and a txn count far larger than the bytes that follow (which must not allocate that many).
+// Entries written before attach_zxid and cseq existed ("PDK1") still decode, with both 0.
 #include "statemachine/txn.h"
 
 #include <gtest/gtest.h>
@@ -18,6 +19,8 @@ Txn Sample() {
   t.time_ms = 1'700'000'000'123;
   t.origin_server = 3;
   t.origin_seq = 99;
+  t.attach_zxid = 0x500000007;
+  t.cseq = 12;
   t.identities = {{"ip", "10.0.0.1"}, {"digest", "alice:hash"}};
   t.body = std::string("\x00\x01\xff", 3);
   return t;
@@ -31,6 +34,8 @@ void ExpectSameTxn(const Txn& a, const Txn& b) {
   EXPECT_EQ(a.time_ms, b.time_ms);
   EXPECT_EQ(a.origin_server, b.origin_server);
   EXPECT_EQ(a.origin_seq, b.origin_seq);
+  EXPECT_EQ(a.attach_zxid, b.attach_zxid);
+  EXPECT_EQ(a.cseq, b.cseq);
   EXPECT_EQ(a.identities, b.identities);
   EXPECT_EQ(a.body, b.body);
 }
@@ -60,9 +65,33 @@ TEST(TxnBatch, AWrongMagicIsRefused) {
 
 TEST(TxnBatch, AnUnknownTxnKindIsRefused) {
   std::string bytes = EncodeBatch({Sample()});
-  bytes[8] = 7;  // the kind byte of the first txn, after magic and count
+  bytes[8] = 8;  // the kind byte of the first txn, after magic and count
   EXPECT_FALSE(DecodeBatch(bytes).ok());
   bytes[8] = 0;
+  EXPECT_FALSE(DecodeBatch(bytes).ok());
+}
+
+TEST(TxnBatch, AnEntryOfTheFormerLayoutDecodesWithoutAttachment) {
+  Txn t = Sample();
+  std::string bytes;
+  proto::JuteWriter w(&bytes);
+  w.Int(0x50444b31);  // "PDK1"
+  w.Int(1);
+  w.Byte(static_cast<uint8_t>(t.kind));
+  w.Long(t.session_id);
+  w.Int(t.xid);
+  w.Int(t.op);
+  w.Long(t.time_ms);
+  w.Int(t.origin_server);
+  w.Long(t.origin_seq);
+  w.RecordVector(t.identities);
+  w.String(t.body);
+  Result<std::vector<Txn>> got = DecodeBatch(bytes);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  t.attach_zxid = 0;
+  t.cseq = 0;
+  ExpectSameTxn((*got)[0], t);
+  bytes[8] = 7;  // an attachSession did not exist then
   EXPECT_FALSE(DecodeBatch(bytes).ok());
 }
 
