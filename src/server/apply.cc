@@ -12,58 +12,27 @@ using statemachine::Txn;
 using statemachine::TxnKind;
 using statemachine::TxnResult;
 
-namespace {
-constexpr size_t kBatchTxnsMax = 2000;
-constexpr int kEntriesInFlightMax = 4;
-}
-
-// Only queues: the batch is proposed in the loop's check phase (FlushProposals), never from
+// Only queues: the outbox is flushed in the loop's check phase (FlushProposals), never from
 // inside one of libraft's callbacks (an apply can complete a handshake whose pipelined requests
 // propose more).
-void Server::Propose(Txn txn) { batch_.push_back(std::move(txn)); }
+void Server::Propose(Txn txn) { outbox_.Add(std::move(txn)); }
 
 void Server::FlushProposals() {
-  if (batch_.empty() || stopping_) return;
+  if (outbox_.empty() || stopping_) return;
   if (!leader_ready_) {
-    // A follower forwards to the leader; a new leader holds the batch until its barrier.
+    // A follower forwards to the leader; a new leader holds the queue until its barrier.
     if (peers_ != nullptr && !log_->IsLeader()) ForwardBatch();
     return;
   }
-  // Group commit: while a few entries are on their way to disk, txns gather in the batch and go
-  // as one entry when one completes. The disk sets the pace either way; fewer, larger entries
-  // mean fewer snapshots (counted in entries) and less per-entry work.
-  if (entries_in_flight_ >= kEntriesInFlightMax) return;
-  if (batch_.size() <= kBatchTxnsMax) {
-    ProposeEntry(batch_);
-    batch_.clear();
-    return;
-  }
-  for (size_t begin = 0; begin < batch_.size(); begin += kBatchTxnsMax) {
-    size_t end = std::min(batch_.size(), begin + kBatchTxnsMax);
-    ProposeEntry(std::span<const Txn>(batch_.data() + begin, end - begin));
-  }
-  batch_.clear();
+  for (Outbox::Entry& e : outbox_.TakeEntries()) ProposeEntry(std::move(e));
 }
 
-// One log entry: the txns, and what to do if it does not commit.
-void Server::ProposeEntry(std::span<const Txn> txns) {
-  std::vector<Origin> origins;
-  origins.reserve(txns.size());
-  for (const Txn& t : txns) {
-    origins.push_back({t.origin_server, t.origin_seq, t.session_id, t.kind});
-  }
-  bool forwarded = std::any_of(origins.begin(), origins.end(), [this](const Origin& o) {
-    return o.server != config_.server_id && o.seq != 0;
-  });
-  std::string entry = statemachine::EncodeBatch(txns);
-  commit_nudge_ = false;  // this entry carries the commit index to the followers
-  entries_in_flight_++;
-  log_->Propose(std::move(entry), [this, forwarded, origins = std::move(origins)](Status s) {
-    entries_in_flight_--;
+void Server::ProposeEntry(Outbox::Entry entry) {
+  log_->Propose(std::move(entry.bytes), [this, ticket = entry.ticket](Status s) {
+    Failures f = outbox_.EntryDone(ticket, s.ok());
     if (!s.ok()) {
-      FailBatch(origins, s);
-    } else if (forwarded) {
-      commit_nudge_ = true;
+      PADDOCK_LOG_WARN("proposal failed error=\"{}\"", s.message());
+      HandleFailures(f, "proposal failed");
     }
   });
 }
@@ -73,33 +42,19 @@ void Server::ProposeEntry(std::span<const Txn> txns) {
 // follower whose client waits for a forwarded write should not wait that long, so a committed
 // batch with forwarded txns is followed by a barrier when no other entry followed it.
 void Server::NudgeCommit() {
-  if (!commit_nudge_ || !leader_ready_ || !batch_.empty()) return;
-  commit_nudge_ = false;
-  log_->Barrier([](Status) {});
+  if (leader_ready_ && outbox_.TakeCommitNudge()) log_->Barrier([](Status) {});
 }
 
-// A batch that did not commit (leadership lost, shutdown): its outcome is unknown, so the
-// clients waiting on it lose their connection, as a ZooKeeper client would on a server failure.
-// Txns forwarded by other members are reported back to them, which fail their own clients.
-void Server::FailBatch(const std::vector<Origin>& origins, const Status& s) {
-  PADDOCK_LOG_WARN("proposal failed txns={} error=\"{}\"", origins.size(), s.message());
-  std::map<int32_t, std::vector<int64_t>> remote;
-  for (const Origin& o : origins) {
-    if (o.kind == TxnKind::kExpireSession) session_driver_.ExpiryFailed(o.session_id);
-    if (o.seq == 0) continue;
-    if (o.server != config_.server_id) {
-      remote[o.server].push_back(o.seq);
-      continue;
-    }
-    auto it = waiting_.find(o.seq);
-    if (it == waiting_.end()) continue;
-    auto c = connections_.find(it->second);
-    waiting_.erase(it);
-    if (c != connections_.end()) c->second->Abort("proposal failed");
-  }
-  for (const auto& [server, seqs] : remote) {
+// Txns whose outcome is unknown: the clients waiting on our own lose their connection, as a
+// ZooKeeper client would on a server failure (and the state machine refuses every later write
+// of those connections); other members are told about theirs and fail their own clients.
+void Server::HandleFailures(const Failures& f, const char* why) {
+  for (int64_t seq : f.own_seqs) FailOrigin(seq, why);
+  for (const auto& [server, seqs] : f.remote_seqs) {
     if (peers_ != nullptr) peers_->Send(server, PeerNet::Type::kFailed, EncodeSeqs(seqs));
   }
+  for (int64_t id : f.expiries) session_driver_.ExpiryFailed(id);
+  for (const std::string& path : f.cleanups) cleanup_pending_.erase(path);
 }
 
 void Server::ApplyEntry(std::string_view entry) {
@@ -126,7 +81,7 @@ void Server::HandleTxnResult(const Txn& txn, TxnResult& r) {
   }
   if (txn.kind == TxnKind::kDeleteContainer) cleanup_pending_.erase(txn.body);
   if (txn.origin_server == config_.server_id && txn.origin_seq != 0) {
-    forwarded_.erase(txn.origin_seq);
+    outbox_.Settled(txn.origin_seq);
     if (txn.origin_seq == catchup_seq_) {
       // Our catch-up marker came back through the log: every write the leader had committed
       // when it received it is applied here.

@@ -30,11 +30,6 @@ namespace paddock::server {
 
 using statemachine::Txn;
 
-namespace {
-// Forwarded batches are cut at this size, so that one frame stays well under the peer channel's.
-constexpr size_t kForwardBytesMax = 4u << 20;
-}  // namespace
-
 const char* Server::ModeName() const {
   if (!config_.IsEnsemble()) return "standalone";
   return leader_ready_ ? "leader" : "follower";
@@ -133,24 +128,14 @@ void Server::UpdateRole() {
 
 // Only the leader decides expiries and container deletions: those not proposed yet are dropped.
 // Txns other members forwarded go back to them as failed; this member's own client requests
-// stay in the batch and follow the next leader.
+// stay queued and follow the next leader.
 void Server::LeadershipLost() {
   leader_ready_ = false;
   session_driver_.LostLeadership();
   cleanup_pending_.clear();
   uv_timer_stop(&expiry_timer_);
-  PADDOCK_LOG_WARN("leadership lost term={} batch={}", log_->Stats().term, batch_.size());
-  std::vector<Origin> remote;
-  std::vector<Txn> kept;
-  for (Txn& t : batch_) {
-    if (t.origin_server != config_.server_id) {
-      remote.push_back({t.origin_server, t.origin_seq, t.session_id});
-    } else if (t.origin_seq != 0) {
-      kept.push_back(std::move(t));
-    }
-  }
-  batch_ = std::move(kept);
-  if (!remote.empty()) FailBatch(remote, Status::Error("leadership lost"));
+  PADDOCK_LOG_WARN("leadership lost term={} queued={}", log_->Stats().term, outbox_.size());
+  HandleFailures(outbox_.LeadershipLost(), "leadership lost");
 }
 
 void Server::OnLeaderReady() {
@@ -215,7 +200,7 @@ void Server::StopServing(const char* why) {
   uv_timer_stop(&cleaner_timer_);
   for (auto& [id, c] : connections_) c->Abort(why);
   // Writes not yet proposed lost their clients with the connections: they are dropped.
-  batch_.clear();
+  outbox_.Clear();
 }
 
 // Forwards a sync txn of our own to the leader; this member serves once it is applied here.
@@ -229,55 +214,36 @@ void Server::RequestCatchUp() {
   Propose(std::move(txn));
 }
 
-// Sends the batch to the leader once it is known, reachable and ready (its heartbeat says so);
-// until then the batch is held.
+// Sends the queue to the leader once it is known, reachable and ready (its heartbeat says so);
+// until then it is held.
 void Server::ForwardBatch() {
-  if (known_leader_ == 0 || known_leader_ == static_cast<uint64_t>(config_.server_id) ||
-      !peers_->Connected(static_cast<int>(known_leader_))) {
-    return;
-  }
-  auto p = peer_states_.find(static_cast<int>(known_leader_));
+  auto leader = static_cast<int>(known_leader_);
+  if (leader == 0 || leader == config_.server_id || !peers_->Connected(leader)) return;
+  auto p = peer_states_.find(leader);
   if (p == peer_states_.end() || p->second.role != Heartbeat::Role::kLeader) return;
-  size_t begin = 0;
-  while (begin < batch_.size()) {
-    size_t end = begin;
-    size_t bytes = 0;
-    std::vector<Txn> part;
-    while (end < batch_.size() && (part.empty() || bytes < kForwardBytesMax)) {
-      bytes += batch_[end].body.size() + 64;
-      part.push_back(std::move(batch_[end++]));
-    }
-    for (const Txn& t : part) {
-      if (t.origin_seq != 0) forwarded_[t.origin_seq] = known_leader_;
-    }
-    peers_->Send(static_cast<int>(known_leader_), PeerNet::Type::kForward,
-                 statemachine::EncodeBatch(part));
-    begin = end;
+  for (const std::string& frame : outbox_.TakeForward(leader)) {
+    peers_->Send(leader, PeerNet::Type::kForward, frame);
   }
-  batch_.clear();
 }
 
 // Forwarded to `leader` and not applied yet: their outcome is unknown, their clients lose the
 // connection (they reconnect and ask).
 void Server::FailForwarded(uint64_t leader) {
-  std::vector<int64_t> seqs;
-  for (const auto& [seq, to] : forwarded_) {
-    if (to == leader) seqs.push_back(seq);
-  }
-  if (seqs.empty()) return;
+  Failures f = outbox_.LeaderGone(static_cast<int32_t>(leader));
+  if (f.own_seqs.empty()) return;
   PADDOCK_LOG_WARN("forwarded writes failed leader={} txns={} reason=\"leader lost\"", leader,
-                   seqs.size());
-  for (int64_t seq : seqs) FailOrigin(seq);
+                   f.own_seqs.size());
+  HandleFailures(f, "forwarded write failed");
 }
 
-void Server::FailOrigin(int64_t seq) {
-  forwarded_.erase(seq);
+void Server::FailOrigin(int64_t seq, const char* why) {
+  outbox_.Settled(seq);
   if (seq == catchup_seq_) catchup_seq_ = 0;  // asked again on a later turn
   auto it = waiting_.find(seq);
   if (it == waiting_.end()) return;
   auto c = connections_.find(it->second);
   waiting_.erase(it);
-  if (c != connections_.end()) c->second->Abort("forwarded write failed");
+  if (c != connections_.end()) c->second->Abort(why);
 }
 
 void Server::OnPeerMessage(int from, PeerNet::Type type, std::string_view body) {
@@ -289,7 +255,7 @@ void Server::OnPeerMessage(int from, PeerNet::Type type, std::string_view body) 
       std::vector<int64_t> seqs;
       if (!DecodeSeqs(body, &seqs)) break;
       PADDOCK_LOG_WARN("forwarded writes failed leader={} txns={}", from, seqs.size());
-      for (int64_t seq : seqs) FailOrigin(seq);
+      for (int64_t seq : seqs) FailOrigin(seq, "forwarded write failed");
       return;
     }
     case PeerNet::Type::kHeartbeat:

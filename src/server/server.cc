@@ -27,7 +27,8 @@ Server::Server(Config config, const Clock* clock)
       clock_(clock),
       sm_(statemachine::Options{config_.extended_types_enabled, config_.container_never_used_ms}),
       session_driver_(SessionDriver::Options{config_.IsEnsemble(), config_.ElectionTimeoutMs(),
-                                             config_.tick_ms / 2 + 1, kExpiriesPerTurnMax}) {
+                                             config_.tick_ms / 2 + 1, kExpiriesPerTurnMax}),
+      outbox_(config_.server_id, Outbox::Limits{}) {
   PADDOCK_ASSERT(uv_loop_init(&loop_) == 0);
   stats_.start_wall_ms = clock_->NowWallMs();
   next_seq_ = std::max<int64_t>(1, stats_.start_wall_ms) * 1000;
@@ -175,7 +176,7 @@ void Server::OnRestored(size_t bytes, int64_t took_ms) {
   if (catchup_seq_ != 0) {
     // Our catch-up marker may be inside the snapshot, never to be applied on its own: ask again.
     waiting_.erase(catchup_seq_);
-    forwarded_.erase(catchup_seq_);
+    outbox_.Settled(catchup_seq_);
     catchup_seq_ = 0;
   }
   session_driver_.Follow(sm_.sessions(), clock_->NowMonotonicMs());

@@ -36,6 +36,7 @@
 #include "server/disk_guard.h"
 #include "server/ensemble_messages.h"
 #include "server/peers.h"
+#include "server/outbox.h"
 #include "server/session_driver.h"
 #include "session/expiry_queue.h"
 #include "statemachine/state_machine.h"
@@ -197,7 +198,8 @@ class Server {
   // Log and apply (apply.cc).
   void Propose(statemachine::Txn txn);
   void FlushProposals();
-  void ProposeEntry(std::span<const statemachine::Txn> txns);
+  void ProposeEntry(Outbox::Entry entry);
+  void HandleFailures(const Failures& f, const char* why);
   void NudgeCommit();
   void ApplyEntry(std::string_view entry);
   void HandleTxnResult(const statemachine::Txn& txn, statemachine::TxnResult& r);
@@ -208,13 +210,6 @@ class Server {
                    const std::string& passwd);
   void OnSessionClosed(const statemachine::Txn& txn, const statemachine::TxnResult& r);
   void CompleteWrite(const statemachine::Txn& txn, const statemachine::TxnResult& r);
-  struct Origin {
-    int32_t server = 0;
-    int64_t seq = 0;
-    int64_t session_id = 0;
-    statemachine::TxnKind kind = statemachine::TxnKind::kRequest;
-  };
-  void FailBatch(const std::vector<Origin>& origins, const Status& s);
 
   // The ensemble: roles, the peer channel, forwarding, touches (ensemble.cc).
   Status StartPeers();
@@ -227,7 +222,7 @@ class Server {
   void RequestCatchUp();
   void ForwardBatch();
   void FailForwarded(uint64_t leader);
-  void FailOrigin(int64_t seq);
+  void FailOrigin(int64_t seq, const char* why);
   void OnPeerMessage(int from, PeerNet::Type type, std::string_view body);
   void OnForwarded(int from, std::string_view body);
   void OnHeartbeat(int from, std::string_view body);
@@ -276,9 +271,7 @@ class Server {
   std::unique_ptr<PeerNet> peers_;
   uv_timer_t peer_timer_{};
   bool peer_timer_started_ = false;
-  std::unordered_map<int64_t, uint64_t> forwarded_;  // origin seq -> leader it went to
   bool heartbeat_urgent_ = false;
-  bool commit_nudge_ = false;      // followers wait for a forwarded write's commit (NudgeCommit)  // a session moved here: tell the others on this turn
   struct PeerState {
     Heartbeat::Role role = Heartbeat::Role::kNone;
     bool serving = false;
@@ -310,8 +303,7 @@ class Server {
   // Request numbers of txns this member originates. They start from the wall clock, so that a
   // txn of an earlier run of this member, committed late, never matches a request of this one.
   int64_t next_seq_ = 1;
-  std::vector<statemachine::Txn> batch_;
-  int entries_in_flight_ = 0;  // proposed entries not yet committed or failed (group commit)
+  Outbox outbox_;
   std::set<std::string> cleanup_pending_;
   ServerStats stats_;
   admin::SessionBook session_book_;
