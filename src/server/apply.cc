@@ -19,7 +19,7 @@ void Server::Propose(Txn txn) { outbox_.Add(std::move(txn)); }
 
 void Server::FlushProposals() {
   if (outbox_.empty() || stopping_) return;
-  if (!leader_ready_) {
+  if (!roles_.leader_ready()) {
     // A follower forwards to the leader; a new leader holds the queue until its barrier.
     if (peers_ != nullptr && !log_->IsLeader()) ForwardBatch();
     return;
@@ -42,7 +42,7 @@ void Server::ProposeEntry(Outbox::Entry entry) {
 // follower whose client waits for a forwarded write should not wait that long, so a committed
 // batch with forwarded txns is followed by a barrier when no other entry followed it.
 void Server::NudgeCommit() {
-  if (leader_ready_ && outbox_.TakeCommitNudge()) log_->Barrier([](Status) {});
+  if (roles_.leader_ready() && outbox_.TakeCommitNudge()) log_->Barrier([](Status) {});
 }
 
 // Txns whose outcome is unknown: the clients waiting on our own lose their connection, as a
@@ -82,12 +82,9 @@ void Server::HandleTxnResult(const Txn& txn, TxnResult& r) {
   if (txn.kind == TxnKind::kDeleteContainer) cleanup_pending_.erase(txn.body);
   if (txn.origin_server == config_.server_id && txn.origin_seq != 0) {
     outbox_.Settled(txn.origin_seq);
-    if (txn.origin_seq == catchup_seq_) {
-      // Our catch-up marker came back through the log: every write the leader had committed
-      // when it received it is applied here.
-      catchup_seq_ = 0;
-      follower_synced_ = true;
-    }
+    // Our catch-up marker came back through the log: every write the leader had committed
+    // when it received it is applied here.
+    roles_.CatchUpApplied(txn.origin_seq);
   }
   if (r.session_created) OnSessionCreated(txn, r);
   if (r.session_closed) OnSessionClosed(txn, r);

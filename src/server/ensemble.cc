@@ -30,11 +30,6 @@ namespace paddock::server {
 
 using statemachine::Txn;
 
-const char* Server::ModeName() const {
-  if (!config_.IsEnsemble()) return "standalone";
-  return leader_ready_ ? "leader" : "follower";
-}
-
 Server::FollowerCounts Server::Followers() const {
   FollowerCounts f;
   int64_t now = clock_->NowMonotonicMs();
@@ -57,7 +52,7 @@ Status Server::StartPeers() {
       },
       [this](int peer, bool up) {
         if (up) SendLiveness(peer);
-        if (!up && static_cast<uint64_t>(peer) == known_leader_) FailForwarded(known_leader_);
+        if (!up && static_cast<uint64_t>(peer) == roles_.known_leader()) FailForwarded(roles_.known_leader());
       });
   if (Status s = peers_->Start(); !s.ok()) return s;
   uv_timer_init(&loop_, &peer_timer_);
@@ -90,47 +85,29 @@ void Server::TouchWaitingSessions() {
   }
 }
 
-// Every loop turn (OnCheck) and every tick/2: follows Raft's view of the leader.
+// Every loop turn (OnCheck) and every tick/2: follows Raft's view of the leader
+// (role_tracker.h), and takes the steps a change asks for.
 void Server::UpdateRole() {
-  bool leading = log_->IsLeader();
-  uint64_t leader = log_->LeaderId();
-  if (leading && !leader_ready_ && !barrier_pending_) {
+  RoleTracker::Steps s =
+      roles_.Observe(log_->IsLeader(), log_->LeaderId(), clock_->NowMonotonicMs());
+  if (s.propose_barrier) {
     // A new leader commits a barrier first: only then is every earlier entry applied.
-    barrier_pending_ = true;
-    log_->Barrier([this](Status s) {
-      barrier_pending_ = false;
-      if (!s.ok()) {
-        PADDOCK_LOG_WARN("leader barrier failed error=\"{}\"", s.message());
-        return;
-      }
-      if (!stopping_ && log_->IsLeader()) OnLeaderReady();
+    log_->Barrier([this](Status st) {
+      if (!st.ok()) PADDOCK_LOG_WARN("leader barrier failed error=\"{}\"", st.message());
+      if (roles_.BarrierDone(st.ok(), !stopping_ && log_->IsLeader())) OnLeaderReady();
     });
   }
-  if (!leading && leader_ready_) LeadershipLost();
-  if (leader != known_leader_) OnLeaderChanged(known_leader_, leader);
-  int64_t now = clock_->NowMonotonicMs();
-  if (leader != 0) {
-    leaderless_since_ms_ = -1;
-  } else if (leaderless_since_ms_ < 0) {
-    leaderless_since_ms_ = now;
-  }
-  bool follower = leader != 0 && leader != static_cast<uint64_t>(config_.server_id);
-  if (follower && !follower_synced_ && catchup_seq_ == 0) RequestCatchUp();
-  bool should_serve = leader_ready_ || (follower && follower_synced_);
-  if (should_serve && !serving_) StartServing();
-  if (!should_serve && serving_) {
-    // A member that just became leader (barrier pending) or lost its leader a moment ago keeps
-    // its clients; one that stays without a leader lets them go.
-    bool grace = leader != 0 || now - leaderless_since_ms_ < 2 * config_.ElectionTimeoutMs();
-    if (!grace) StopServing("no leader for twice the election timeout");
-  }
+  if (s.leadership_lost) LeadershipLost();
+  if (s.leader_changed) OnLeaderChanged(s.old_leader, s.new_leader);
+  if (s.request_catch_up) RequestCatchUp();
+  if (s.start_serving) StartServing();
+  if (s.stop_serving != nullptr) StopServing(s.stop_serving);
 }
 
 // Only the leader decides expiries and container deletions: those not proposed yet are dropped.
 // Txns other members forwarded go back to them as failed; this member's own client requests
 // stay queued and follow the next leader.
 void Server::LeadershipLost() {
-  leader_ready_ = false;
   session_driver_.LostLeadership();
   cleanup_pending_.clear();
   uv_timer_stop(&expiry_timer_);
@@ -139,7 +116,6 @@ void Server::LeadershipLost() {
 }
 
 void Server::OnLeaderReady() {
-  leader_ready_ = true;
   if (sm_.secret().empty()) {
     Txn init;
     init.kind = statemachine::TxnKind::kInit;
@@ -165,21 +141,15 @@ void Server::OnLeaderReady() {
 
 void Server::OnLeaderChanged(uint64_t from, uint64_t to) {
   PADDOCK_LOG_INFO("leader changed from={} to={}", from, to);
-  known_leader_ = to;
   // Writes go to the new leader once its heartbeat says it is ready (its barrier committed).
   if (auto p = peer_states_.find(static_cast<int>(to)); p != peer_states_.end()) {
     p->second.role = Heartbeat::Role::kNone;
   }
   if (from != 0) FailForwarded(from);
-  if (catchup_seq_ != 0) {
-    waiting_.erase(catchup_seq_);
-    catchup_seq_ = 0;
-  }
 }
 
 void Server::StartServing() {
   session_driver_.Follow(sm_.sessions(), clock_->NowMonotonicMs());
-  serving_ = true;
   // Stalled handshakes are looked for ten times per timeout (at most every second).
   uint64_t handshake_scan_ms =
       static_cast<uint64_t>(std::clamp<int64_t>(config_.handshake_timeout_ms / 10, 10, 1000));
@@ -195,8 +165,7 @@ void Server::StartServing() {
 
 void Server::StopServing(const char* why) {
   PADDOCK_LOG_WARN("not serving reason=\"{}\" connections={}", why, connections_.size());
-  serving_ = false;
-  follower_synced_ = false;
+  roles_.StoppedServing();
   uv_timer_stop(&cleaner_timer_);
   for (auto& [id, c] : connections_) c->Abort(why);
   // Writes not yet proposed lost their clients with the connections: they are dropped.
@@ -209,7 +178,8 @@ void Server::RequestCatchUp() {
   txn.kind = statemachine::TxnKind::kSync;
   txn.time_ms = clock_->NowWallMs();
   txn.origin_server = config_.server_id;
-  txn.origin_seq = catchup_seq_ = next_seq_++;
+  txn.origin_seq = next_seq_++;
+  roles_.CatchUpSent(txn.origin_seq);
   txn.body = proto::EncodeToString(proto::PathRequest{"/"});
   Propose(std::move(txn));
 }
@@ -217,7 +187,7 @@ void Server::RequestCatchUp() {
 // Sends the queue to the leader once it is known, reachable and ready (its heartbeat says so);
 // until then it is held.
 void Server::ForwardBatch() {
-  auto leader = static_cast<int>(known_leader_);
+  auto leader = static_cast<int>(roles_.known_leader());
   if (leader == 0 || leader == config_.server_id || !peers_->Connected(leader)) return;
   auto p = peer_states_.find(leader);
   if (p == peer_states_.end() || p->second.role != Heartbeat::Role::kLeader) return;
@@ -238,7 +208,7 @@ void Server::FailForwarded(uint64_t leader) {
 
 void Server::FailOrigin(int64_t seq, const char* why) {
   outbox_.Settled(seq);
-  if (seq == catchup_seq_) catchup_seq_ = 0;  // asked again on a later turn
+  if (seq == roles_.catch_up_seq()) roles_.CatchUpLost();  // asked again on a later turn
   auto it = waiting_.find(seq);
   if (it == waiting_.end()) return;
   auto c = connections_.find(it->second);
@@ -277,7 +247,7 @@ void Server::OnForwarded(int from, std::string_view body) {
                      txns.status().message());
     return;
   }
-  if (!leader_ready_) {
+  if (!roles_.leader_ready()) {
     std::vector<int64_t> seqs;
     for (const Txn& t : *txns) {
       if (t.origin_seq != 0) seqs.push_back(t.origin_seq);
@@ -302,14 +272,15 @@ void Server::OnHeartbeat(int from, std::string_view body) {
   int64_t now = clock_->NowMonotonicMs();
   peer_states_[from] = PeerState{h.role, h.serving, now};
   session_driver_.OnTouches(h.touches, now);
-  if (leader_ready_) ArmExpiryTimer();
+  if (roles_.leader_ready()) ArmExpiryTimer();
 }
 
 Heartbeat Server::OwnState() const {
   Heartbeat h;
-  h.role = leader_ready_ ? Heartbeat::Role::kLeader
-                         : (follower_synced_ ? Heartbeat::Role::kFollower : Heartbeat::Role::kNone);
-  h.serving = serving_;
+  h.role = roles_.leader_ready()
+               ? Heartbeat::Role::kLeader
+               : (roles_.follower_synced() ? Heartbeat::Role::kFollower : Heartbeat::Role::kNone);
+  h.serving = roles_.serving();
   h.last_zxid = sm_.last_zxid();
   return h;
 }

@@ -141,8 +141,8 @@ size_t Server::DrainPauseBytes() const {
 
 void Server::HandleHandshake(Connection& c, std::string_view payload) {
   proto::ConnectRequest req;
-  if (!serving_ || !proto::DecodeFrom(payload, &req, config_.jute_max_buffer)) {
-    c.Abort(serving_ ? "malformed connect request" : "not serving");
+  if (!roles_.serving() || !proto::DecodeFrom(payload, &req, config_.jute_max_buffer)) {
+    c.Abort(roles_.serving() ? "malformed connect request" : "not serving");
     return;
   }
   c.old_client = !req.has_read_only;

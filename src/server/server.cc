@@ -28,7 +28,9 @@ Server::Server(Config config, const Clock* clock)
       sm_(statemachine::Options{config_.extended_types_enabled, config_.container_never_used_ms}),
       session_driver_(SessionDriver::Options{config_.IsEnsemble(), config_.ElectionTimeoutMs(),
                                              config_.tick_ms / 2 + 1, kExpiriesPerTurnMax}),
-      outbox_(config_.server_id, Outbox::Limits{}) {
+      outbox_(config_.server_id, Outbox::Limits{}),
+      roles_(RoleTracker::Options{static_cast<uint64_t>(config_.server_id), config_.IsEnsemble(),
+                                  2 * config_.ElectionTimeoutMs()}) {
   PADDOCK_ASSERT(uv_loop_init(&loop_) == 0);
   stats_.start_wall_ms = clock_->NowWallMs();
   next_seq_ = std::max<int64_t>(1, stats_.start_wall_ms) * 1000;
@@ -172,12 +174,11 @@ void Server::OnRestored(size_t bytes, int64_t took_ms) {
   PADDOCK_LOG_INFO("state restored from a snapshot zxid=0x{:x} sessions={} nodes={} bytes={} "
                    "restore_ms={}", sm_.last_zxid(), sm_.sessions().size(),
                    sm_.tree().NodeCount(), bytes, took_ms);
-  if (serving_) StopServing("state replaced by a snapshot from the leader");
-  if (catchup_seq_ != 0) {
+  if (roles_.serving()) StopServing("state replaced by a snapshot from the leader");
+  if (roles_.catch_up_seq() != 0) {
     // Our catch-up marker may be inside the snapshot, never to be applied on its own: ask again.
-    waiting_.erase(catchup_seq_);
-    outbox_.Settled(catchup_seq_);
-    catchup_seq_ = 0;
+    outbox_.Settled(roles_.catch_up_seq());
+    roles_.CatchUpLost();
   }
   session_driver_.Follow(sm_.sessions(), clock_->NowMonotonicMs());
 }
@@ -193,7 +194,7 @@ void Server::OnSignal(uv_signal_t* h, int signum) {
 void Server::Shutdown() {
   if (stopping_) return;
   stopping_ = true;
-  serving_ = false;
+  roles_.StoppedServing();
   for (auto& [id, c] : connections_) c->Abort("server shutting down");
   if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
   if (secure_listening_) uv_close(reinterpret_cast<uv_handle_t*>(&secure_listener_), nullptr);
@@ -451,7 +452,7 @@ void Server::TouchSession(int64_t session_id) {
 void Server::ArmExpiryTimer() {
   if (stopping_) return;
   std::optional<int64_t> wake = session_driver_.NextWakeMs();
-  if (!wake || !leader_ready_) {
+  if (!wake || !roles_.leader_ready()) {
     uv_timer_stop(&expiry_timer_);
     return;
   }
@@ -470,7 +471,7 @@ void Server::OnExpiryTimer(uv_timer_t* t) {
 }
 
 void Server::ExpireDueSessions() {
-  if (!leader_ready_ || !log_->IsLeader()) return;
+  if (!roles_.leader_ready() || !log_->IsLeader()) return;
   int64_t now = clock_->NowMonotonicMs();
   // Bounded work per turn; the timer fires again at once if more are due.
   for (int64_t id : session_driver_.PollExpired(now)) {
@@ -492,7 +493,7 @@ void Server::ExpireDueSessions() {
 void Server::OnCleanerTimer(uv_timer_t* t) { static_cast<Server*>(t->data)->RunCleaner(); }
 
 void Server::RunCleaner() {
-  if (!leader_ready_ || !log_->IsLeader()) return;
+  if (!roles_.leader_ready() || !log_->IsLeader()) return;
   int64_t now = clock_->NowWallMs();
   int64_t budget = config_.container_max_per_minute * config_.container_check_interval_ms / 60000;
   if (budget < 1) budget = 1;

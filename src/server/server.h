@@ -37,6 +37,7 @@
 #include "server/ensemble_messages.h"
 #include "server/peers.h"
 #include "server/outbox.h"
+#include "server/role_tracker.h"
 #include "server/session_driver.h"
 #include "session/expiry_queue.h"
 #include "statemachine/state_machine.h"
@@ -128,15 +129,15 @@ class Server {
     return connections_;
   }
   size_t OutstandingRequests() const;
-  bool serving() const { return serving_; }
+  bool serving() const { return roles_.serving(); }
   // "standalone", "leader" or "follower" (srvr, mntr); meaningful while serving.
-  const char* ModeName() const;
+  const char* ModeName() const { return roles_.ModeName(); }
   struct FollowerCounts {
     int followers = 0;  // members whose heartbeats arrive, following this leader
     int synced = 0;     // of them, those serving clients
   };
   FollowerCounts Followers() const;
-  uint64_t KnownLeader() const { return known_leader_; }
+  uint64_t KnownLeader() const { return roles_.known_leader(); }
   const Clock& clock() const { return *clock_; }
   // For the admin endpoint (loop thread).
   admin::SessionBook& session_book() { return session_book_; }
@@ -259,15 +260,8 @@ class Server {
   uv_async_t stop_async_{};
   bool listening_ = false;
   bool secure_listening_ = false;
-  bool serving_ = false;
-  bool barrier_pending_ = false;
   bool stopping_ = false;
   // The ensemble (ensemble.cc). Standalone, this member is its only voter and always leads.
-  bool leader_ready_ = false;      // leading, and its barrier committed: may propose and expire
-  uint64_t known_leader_ = 0;      // the leader as Raft last told us; 0: none known
-  int64_t leaderless_since_ms_ = -1;
-  bool follower_synced_ = false;   // the catch-up marker came back: reads are current enough
-  int64_t catchup_seq_ = 0;        // origin seq of the marker in flight; 0: none
   std::unique_ptr<PeerNet> peers_;
   uv_timer_t peer_timer_{};
   bool peer_timer_started_ = false;
@@ -304,6 +298,7 @@ class Server {
   // txn of an earlier run of this member, committed late, never matches a request of this one.
   int64_t next_seq_ = 1;
   Outbox outbox_;
+  RoleTracker roles_;
   std::set<std::string> cleanup_pending_;
   ServerStats stats_;
   admin::SessionBook session_book_;

@@ -1,0 +1,73 @@
+#include "server/role_tracker.h"
+
+#include "base/assert.h"
+
+namespace paddock::server {
+
+RoleTracker::Steps RoleTracker::Observe(bool leading, uint64_t leader, int64_t now_ms) {
+  Steps s;
+  if (leading && !leader_ready_ && !barrier_pending_) {
+    barrier_pending_ = true;
+    s.propose_barrier = true;
+  }
+  if (!leading && leader_ready_) {
+    leader_ready_ = false;
+    s.leadership_lost = true;
+  }
+  if (leader != known_leader_) {
+    s.leader_changed = true;
+    s.old_leader = known_leader_;
+    s.new_leader = leader;
+    known_leader_ = leader;
+    catch_up_seq_ = 0;  // the marker went to the old leader
+  }
+  if (leader != 0) {
+    leaderless_since_ms_ = -1;
+  } else if (leaderless_since_ms_ < 0) {
+    leaderless_since_ms_ = now_ms;
+  }
+  bool follower = leader != 0 && leader != options_.self;
+  s.request_catch_up = follower && !follower_synced_ && catch_up_seq_ == 0;
+  bool should_serve = leader_ready_ || (follower && follower_synced_);
+  if (should_serve && !serving_) {
+    serving_ = true;
+    s.start_serving = true;
+  }
+  if (!should_serve && serving_) {
+    // A member that just became leader (barrier pending) or lost its leader a moment ago keeps
+    // its clients; one that stays without a leader lets them go.
+    bool grace = leader != 0 || now_ms - leaderless_since_ms_ < options_.leaderless_grace_ms;
+    if (!grace) {
+      StoppedServing();
+      s.stop_serving = "no leader for twice the election timeout";
+    }
+  }
+  return s;
+}
+
+bool RoleTracker::BarrierDone(bool committed, bool still_leading) {
+  PADDOCK_ASSERT(barrier_pending_);
+  barrier_pending_ = false;
+  if (!committed || !still_leading) return false;
+  leader_ready_ = true;
+  return true;
+}
+
+bool RoleTracker::CatchUpApplied(int64_t seq) {
+  if (seq == 0 || seq != catch_up_seq_) return false;
+  catch_up_seq_ = 0;
+  follower_synced_ = true;
+  return true;
+}
+
+void RoleTracker::StoppedServing() {
+  serving_ = false;
+  follower_synced_ = false;
+}
+
+const char* RoleTracker::ModeName() const {
+  if (!options_.ensemble) return "standalone";
+  return leader_ready_ ? "leader" : "follower";
+}
+
+}  // namespace paddock::server
