@@ -88,8 +88,9 @@ void Server::TouchWaitingSessions() {
 // Every loop turn (OnCheck) and every tick/2: follows Raft's view of the leader
 // (role_tracker.h), and takes the steps a change asks for.
 void Server::UpdateRole() {
-  RoleTracker::Steps s =
-      roles_.Observe(log_->IsLeader(), log_->LeaderId(), clock_->NowMonotonicMs());
+  int64_t now = clock_->NowMonotonicMs();
+  uint64_t leader = log_->LeaderId();
+  RoleTracker::Steps s = roles_.Observe(log_->IsLeader(), leader, now, LeaderLinkUp(leader, now));
   if (s.propose_barrier) {
     // A new leader commits a barrier first: only then is every earlier entry applied.
     log_->Barrier([this](Status st) {
@@ -102,6 +103,20 @@ void Server::UpdateRole() {
   if (s.request_catch_up) RequestCatchUp();
   if (s.start_serving) StartServing();
   if (s.stop_serving != nullptr) StopServing(s.stop_serving);
+}
+
+// Whether this member's peer link to `leader` works both ways: the leader's heartbeats (every
+// tick/2) arrive, and the last one says it had heard ours recently. A link that only connects
+// and drops, or that loses what we send, fails the second test. Right after a change of leader
+// the first heartbeat may be on its way; the role tracker's grace covers that.
+bool Server::LeaderLinkUp(uint64_t leader, int64_t now) const {
+  if (peers_ == nullptr || leader == 0 || leader == static_cast<uint64_t>(config_.server_id)) {
+    return true;
+  }
+  auto p = peer_states_.find(static_cast<int>(leader));
+  int64_t limit = 2 * config_.tick_ms;
+  return p != peer_states_.end() && now - p->second.heard_ms <= limit &&
+         p->second.heard_us_age_ms >= 0 && p->second.heard_us_age_ms <= limit;
 }
 
 // Only the leader decides expiries and container deletions: those not proposed yet are dropped.
@@ -270,7 +285,7 @@ void Server::OnHeartbeat(int from, std::string_view body) {
     return;
   }
   int64_t now = clock_->NowMonotonicMs();
-  peer_states_[from] = PeerState{h.role, h.serving, now};
+  peer_states_[from] = PeerState{h.role, h.serving, now, h.heard_you_age_ms};
   session_driver_.OnTouches(h.touches, now);
   if (roles_.leader_ready()) ArmExpiryTimer();
 }
@@ -290,19 +305,32 @@ Heartbeat Server::OwnState() const {
 // leader elected after a partition heals thus does not expire sessions that were alive on the
 // other side. Deadlines not backed by a client heard (sessions restored at start) are not sent.
 void Server::SendLiveness(int peer) {
+  int64_t now = clock_->NowMonotonicMs();
   Heartbeat h = OwnState();
-  h.touches = session_driver_.Evidence(clock_->NowMonotonicMs());
+  h.heard_you_age_ms = HeardAgeMs(peer, now);
+  h.touches = session_driver_.Evidence(now);
   peers_->Send(peer, PeerNet::Type::kHeartbeat, EncodeHeartbeat(h));
 }
 
+// How long ago `peer`'s last heartbeat arrived; -1 if none has.
+int32_t Server::HeardAgeMs(int peer, int64_t now) const {
+  auto p = peer_states_.find(peer);
+  if (p == peer_states_.end()) return -1;
+  return static_cast<int32_t>(std::clamp<int64_t>(now - p->second.heard_ms, 0, INT32_MAX));
+}
+
+// Each member gets the same state and touches, and how recently we heard it (so that a follower
+// knows whether what it sends reaches the leader).
 void Server::SendHeartbeats() {
   if (peers_ == nullptr || stopping_) return;
   heartbeat_urgent_ = false;
+  int64_t now = clock_->NowMonotonicMs();
   Heartbeat h = OwnState();
-  h.touches = session_driver_.TakeTouches(clock_->NowMonotonicMs());
-  std::string body = EncodeHeartbeat(h);
+  h.touches = session_driver_.TakeTouches(now);
   for (const auto& [id, entry] : config_.servers) {
-    if (id != config_.server_id) peers_->Send(id, PeerNet::Type::kHeartbeat, body);
+    if (id == config_.server_id) continue;
+    h.heard_you_age_ms = HeardAgeMs(id, now);
+    peers_->Send(id, PeerNet::Type::kHeartbeat, EncodeHeartbeat(h));
   }
 }
 

@@ -11,6 +11,7 @@ std::string EncodeHeartbeat(const Heartbeat& h) {
   w.Byte(static_cast<uint8_t>(h.role));
   w.Bool(h.serving);
   w.Long(h.last_zxid);
+  w.Int(h.heard_you_age_ms);
   w.Int(static_cast<int32_t>(h.touches.size()));
   for (const Heartbeat::Touch& t : h.touches) {
     w.Long(t.session_id);
@@ -25,7 +26,7 @@ bool DecodeHeartbeat(std::string_view body, Heartbeat* out) {
   uint8_t role = 0;
   int32_t n = 0;
   if (!r.Byte(&role) || role > 2 || !r.Bool(&out->serving) || !r.Long(&out->last_zxid) ||
-      !r.Int(&n) || n < 0 || static_cast<size_t>(n) > body.size() / 16) {
+      !r.Int(&out->heard_you_age_ms) || out->heard_you_age_ms < -1 || !r.Int(&n) || n < 0 || static_cast<size_t>(n) > body.size() / 16) {
     return false;
   }
   out->role = static_cast<Heartbeat::Role>(role);

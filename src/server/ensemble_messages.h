@@ -22,6 +22,9 @@ struct Heartbeat {
   Role role = Role::kNone;
   bool serving = false;
   int64_t last_zxid = 0;
+  // How long before sending the sender last heard a heartbeat of the recipient; -1: never. A
+  // follower learns from its leader's whether its own messages get through.
+  int32_t heard_you_age_ms = -1;
   std::vector<Touch> touches;
 };
 

@@ -10,6 +10,7 @@ TEST(HeartbeatTest, RoundTrips) {
   h.role = Heartbeat::Role::kLeader;
   h.serving = true;
   h.last_zxid = 0x1234567890;
+  h.heard_you_age_ms = 250;
   h.touches.push_back({0x0100000000000001, 4000, 12});
   h.touches.push_back({0x0200000000000002, 30000, 0});
   Heartbeat out;
@@ -17,6 +18,7 @@ TEST(HeartbeatTest, RoundTrips) {
   EXPECT_EQ(out.role, Heartbeat::Role::kLeader);
   EXPECT_TRUE(out.serving);
   EXPECT_EQ(out.last_zxid, 0x1234567890);
+  EXPECT_EQ(out.heard_you_age_ms, 250);
   ASSERT_EQ(out.touches.size(), 2u);
   EXPECT_EQ(out.touches[0].session_id, 0x0100000000000001);
   EXPECT_EQ(out.touches[0].timeout_ms, 4000);
@@ -35,7 +37,7 @@ TEST(HeartbeatTest, RefusesDamage) {
   bad_role[0] = 7;
   EXPECT_FALSE(DecodeHeartbeat(bad_role, &out));
   std::string huge_count = good;
-  huge_count[10] = 0x7f;  // the touch count's high byte
+  huge_count[14] = 0x7f;  // the touch count's high byte
   EXPECT_FALSE(DecodeHeartbeat(huge_count, &out));
   h.touches[0].timeout_ms = 0;
   EXPECT_FALSE(DecodeHeartbeat(EncodeHeartbeat(h), &out));

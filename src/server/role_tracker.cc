@@ -4,7 +4,8 @@
 
 namespace paddock::server {
 
-RoleTracker::Steps RoleTracker::Observe(bool leading, uint64_t leader, int64_t now_ms) {
+RoleTracker::Steps RoleTracker::Observe(bool leading, uint64_t leader, int64_t now_ms,
+                                        bool leader_link_up) {
   Steps s;
   if (leading && !leader_ready_ && !barrier_pending_) {
     barrier_pending_ = true;
@@ -27,8 +28,15 @@ RoleTracker::Steps RoleTracker::Observe(bool leading, uint64_t leader, int64_t n
     leaderless_since_ms_ = now_ms;
   }
   bool follower = leader != 0 && leader != options_.self;
+  if (!follower || leader_link_up) {
+    link_down_since_ms_ = -1;
+  } else if (link_down_since_ms_ < 0) {
+    link_down_since_ms_ = now_ms;
+  }
+  bool link_lost = link_down_since_ms_ >= 0 &&
+                   now_ms - link_down_since_ms_ >= options_.leaderless_grace_ms;
   s.request_catch_up = follower && !follower_synced_ && catch_up_seq_ == 0;
-  bool should_serve = leader_ready_ || (follower && follower_synced_);
+  bool should_serve = leader_ready_ || (follower && follower_synced_ && !link_lost);
   if (should_serve && !serving_) {
     serving_ = true;
     s.start_serving = true;
@@ -37,7 +45,11 @@ RoleTracker::Steps RoleTracker::Observe(bool leading, uint64_t leader, int64_t n
     // A member that just became leader (barrier pending) or lost its leader a moment ago keeps
     // its clients; one that stays without a leader lets them go.
     bool grace = leader != 0 || now_ms - leaderless_since_ms_ < options_.leaderless_grace_ms;
-    if (!grace) {
+    if (link_lost) {
+      StoppedServing();
+      s.stop_serving = "no working peer link to the leader for twice the election timeout: "
+                       "its clients' sessions cannot be kept alive through this member";
+    } else if (!grace) {
       StoppedServing();
       s.stop_serving = "no leader for twice the election timeout";
     }

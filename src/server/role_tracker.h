@@ -14,6 +14,10 @@
 //    the log: its reads are then at least as new as the leader's state when the marker arrived.
 //  * A member that knows no leader keeps its clients for the grace (a failover usually ends
 //    sooner), then lets them go.
+//  * So does a follower whose peer link to the leader is down (or silent): its clients' touches
+//    and writes cannot reach the leader through it, so it must not keep telling them that their
+//    sessions are alive (issue #14, defect 6). It serves again once the link is back and it
+//    has caught up.
 // Each Observe returns the steps the server must take, in the order of the fields.
 //
 // Pure: time is passed in; no I/O. Not thread-safe (the loop thread owns it).
@@ -42,8 +46,9 @@ class RoleTracker {
     bool start_serving = false;
     const char* stop_serving = nullptr;  // why, when the member must stop serving
   };
-  // Raft's view now: whether this member leads, and who it believes leads (0: nobody).
-  Steps Observe(bool leading, uint64_t leader, int64_t now_ms);
+  // Raft's view now: whether this member leads, and who it believes leads (0: nobody); and
+  // whether this member's peer link to that leader works (sends, and hears its heartbeats).
+  Steps Observe(bool leading, uint64_t leader, int64_t now_ms, bool leader_link_up = true);
 
   // The new leader's barrier completed; `still_leading`: the log still says so. Returns true if
   // the member is now a ready leader (the server then starts leading).
@@ -70,6 +75,7 @@ class RoleTracker {
   bool leader_ready_ = false;     // leading, and its barrier committed
   uint64_t known_leader_ = 0;     // 0: none known
   int64_t leaderless_since_ms_ = -1;
+  int64_t link_down_since_ms_ = -1;  // a follower's peer link to the leader
   bool follower_synced_ = false;  // the catch-up marker came back
   int64_t catch_up_seq_ = 0;      // the marker in flight; 0: none
   bool serving_ = false;

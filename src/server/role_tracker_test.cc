@@ -4,6 +4,7 @@
 //  * a follower asks once for a catch-up marker, serves only once that marker is applied, and
 //    asks again when the marker is lost or the leader changes;
 //  * leadership lost and every change of leader are reported once, with the old leader;
+//  * a follower whose peer link to the leader is down does the same (defect 6);
 //  * a member without a leader keeps serving for the grace, then stops, and serves again once
 //    it has a leader and has caught up; a snapshot restore (StoppedServing) makes it catch up
 //    again;
@@ -135,6 +136,29 @@ TEST(RoleTracker, AfterStoppingAMemberCatchesUpBeforeServingAgain) {
   r.CatchUpSent(20);
   r.CatchUpApplied(20);
   EXPECT_TRUE(r.Observe(false, 2, 11).start_serving);
+}
+
+// Defect 6: a follower that cannot reach the leader over the peer channel would go on answering
+// its clients' pings while the leader, hearing nothing of them, expires their sessions.
+TEST(RoleTracker, AFollowerCutOffFromItsLeaderStopsServingAfterTheGrace) {
+  RoleTracker r = SyncedFollower();
+  EXPECT_EQ(r.Observe(false, 2, 100, false).stop_serving, nullptr);
+  EXPECT_EQ(r.Observe(false, 2, 100 + kGraceMs - 1, false).stop_serving, nullptr);
+  const char* why = r.Observe(false, 2, 100 + kGraceMs, false).stop_serving;
+  ASSERT_NE(why, nullptr);
+  EXPECT_NE(std::string(why).find("peer link to the leader"), std::string::npos);
+  // Back: it catches up again before it serves.
+  RoleTracker::Steps s = r.Observe(false, 2, 100 + kGraceMs + 1, true);
+  EXPECT_FALSE(s.start_serving);
+  EXPECT_TRUE(s.request_catch_up);
+}
+
+TEST(RoleTracker, ALinkBackWithinTheGraceKeepsTheFollowerServing) {
+  RoleTracker r = SyncedFollower();
+  r.Observe(false, 2, 100, false);
+  r.Observe(false, 2, 100 + kGraceMs - 1, true);
+  EXPECT_EQ(r.Observe(false, 2, 100 + kGraceMs + 5, false).stop_serving, nullptr);
+  EXPECT_TRUE(r.serving());
 }
 
 TEST(RoleTracker, StandaloneIsItsOwnLeader) {

@@ -215,9 +215,11 @@ class Server {
   // The ensemble: roles, the peer channel, forwarding, touches (ensemble.cc).
   Status StartPeers();
   void UpdateRole();
+  bool LeaderLinkUp(uint64_t leader, int64_t now) const;
   void OnLeaderReady();
   void LeadershipLost();
   void SendLiveness(int peer);
+  int32_t HeardAgeMs(int peer, int64_t now) const;
   Heartbeat OwnState() const;
   void OnLeaderChanged(uint64_t from, uint64_t to);
   void RequestCatchUp();
@@ -269,7 +271,8 @@ class Server {
   struct PeerState {
     Heartbeat::Role role = Heartbeat::Role::kNone;
     bool serving = false;
-    int64_t heard_ms = 0;
+    int64_t heard_ms = 0;          // when its last heartbeat arrived (our clock)
+    int32_t heard_us_age_ms = -1;  // how long before sending it it had heard ours; -1: never
   };
   std::map<int, PeerState> peer_states_;
 
