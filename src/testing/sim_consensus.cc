@@ -122,6 +122,11 @@ consensus::ReplicatedLog& SimConsensus::Member(unsigned i) {
   return *members_[i];
 }
 
+const consensus::ReplicatedLog& SimConsensus::Member(unsigned i) const {
+  PADDOCK_ASSERT(i < size());
+  return *members_[i];
+}
+
 MemberState SimConsensus::State(unsigned i) const {
   PADDOCK_ASSERT(i < size());
   return members_[i]->state();

@@ -102,6 +102,7 @@ class SimConsensus {
   unsigned size() const { return static_cast<unsigned>(members_.size()); }
   // Member i (raft id i + 1; LeaderId() answers in ids). Valid as long as this object.
   consensus::ReplicatedLog& Member(unsigned i);
+  const consensus::ReplicatedLog& Member(unsigned i) const;
   MemberState State(unsigned i) const;
   bool Killed(unsigned i) const { return killed_[i]; }
 
