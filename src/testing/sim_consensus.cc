@@ -85,6 +85,7 @@ SimConsensus::SimConsensus(const SimConsensusOptions& options)
   last_applied_.assign(n, 0);
   for (unsigned i = 0; i < n; i++) {
     members_[i]->disk().Install();
+    members_[i]->disk().set_clamp_append_replies(options.clamp_append_replies);
     members_[i]->disk().set_network_latency_ms(options.network_latency_ms);
     raft_fixture_set_network_latency(f, i, options.network_latency_ms);
     raft_fixture_set_disk_latency(f, i, options.disk_latency_ms);

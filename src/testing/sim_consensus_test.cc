@@ -210,7 +210,7 @@ TEST(SimConsensusTest, AProposalOnADeposedLeaderFailsAndItsEntryIsLostOrCommitte
     ASSERT_LT(leader, 3u) << seed;
     c.sim.HealAll();
     // Wait until the old leader follows and its first reply has been counted: proposing sooner
-    // can strand it (see LibraftStrandsADivergentFollowerWhoseAckRacesANewEntry).
+    // can strand it (see LibraftCountsAStaleFollowerTowardACommitThatIsThenOverwritten).
     c.sim.StepUntil([&] { return c.sim.Member(old_leader).LeaderId() == leader + 1; },
                     c.sim.NowMs() + 5'000);
     c.sim.StepUntil(c.sim.NowMs() + 100);
@@ -446,54 +446,79 @@ TEST(SimConsensusTest, ElectAndDeposeDirectTheFixturesElections) {
 }
 
 // A defect of libraft 0.15 (still in 0.18.1) that the simulation reproduces: a follower
-// acknowledges a heartbeat with its whole log length (r->last_stored), not with prevLogIndex +
-// n_entries as Raft says, and the leader caps that by its own last index only when the reply
-// arrives. A follower holding a stale uncommitted entry x at index 3 thus gets counted as holding
-// the leader's entry at index 3 if that entry was appended while the reply was in flight:
-//  * the follower is stranded (the leader ignores its rejections, "match index is up to date"),
-//  * and the entry counts as replicated there: here it commits on the leader and one stale
-//    reply, is acknowledged, and is then overwritten by x when that follower leads.
-// The test pins the defect down (it fails once libraft behaves); tests/sim must expect it.
-TEST(SimConsensusTest, LibraftCountsAStaleFollowerTowardACommitThatIsThenOverwritten) {
-  Cluster c(Options(21));
+// acknowledges an AppendEntries it handles at once (a heartbeat) with its whole log length
+// (r->last_stored), not with prevLogIndex + n_entries as Raft says, and the leader caps that by
+// its own last index only when the reply arrives. A follower holding a stale uncommitted entry x
+// at index 3 is thus counted as holding the leader's own entry at index 3 whenever the leader's
+// log reaches index 3 before the reply is counted (here: appended while the reply is in flight;
+// after a restart of an old leader: at once). Then
+//  * the follower is stranded: the leader ignores its rejections ("match index is up to date");
+//  * the leader's entry counts as replicated there: below it commits on the leader and that one
+//    stale reply, is acknowledged, and is overwritten by x once that follower leads.
+// The schedule: a leads and writes x while isolated; b leads the others; b's link to the third
+// member is cut so that only a's reply can count; a and b heal; b proposes "after" just as a
+// replies to b's first heartbeat; then b crashes and a and the third member are reconnected.
+struct StaleFollowerRun {
+  std::optional<Status> after;
+  bool a_had_after = false;  // before b crashed
+  std::string violation;
+  std::vector<std::string> third_log;
+};
+
+StaleFollowerRun RunStaleFollowerSchedule(bool clamp) {
+  SimConsensusOptions options = Options(21);
+  options.clamp_append_replies = clamp;
+  Cluster c(options);
   c.StartAll();
+  StaleFollowerRun run;
   unsigned a = c.WaitForLeader(10'000);
-  ASSERT_LT(a, 3u);
-  ASSERT_TRUE(c.ProposeAndWait(a, "before", 5'000).value_or(Status::Error("")).ok());
-  ASSERT_TRUE(c.WaitConverged(a, 1, 5'000));
+  EXPECT_TRUE(c.ProposeAndWait(a, "before", 5'000).value_or(Status::Error("")).ok());
+  EXPECT_TRUE(c.WaitConverged(a, 1, 5'000));
   c.sim.Isolate(a);
   c.sim.Member(a).Propose("x", [](Status) {});  // index 3, on a's disk only
   c.sim.StepUntil([&] { return c.UsableLeader() < 3 && c.UsableLeader() != a; },
                   c.sim.NowMs() + 10'000);
   unsigned b = c.UsableLeader();
-  ASSERT_LT(b, 3u);
-  ASSERT_NE(b, a);
+  if (b >= 3 || b == a) return run;
   unsigned third = 3 - a - b;
-  ASSERT_TRUE(c.sim.StepUntil([&] { return !c.sim.Member(a).IsLeader(); }, c.sim.NowMs() + 5'000));
-  // Only a's reply can count toward b's next entry.
+  c.sim.StepUntil([&] { return !c.sim.Member(a).IsLeader(); }, c.sim.NowMs() + 5'000);
   c.sim.CutLink(b, third);
   c.sim.Heal(a, b);
   // a has just accepted b's heartbeat (prevLogIndex 2) and replies "last index 3"...
   c.sim.StepUntil([&] { return c.sim.Member(a).LeaderId() == b + 1; }, c.sim.NowMs() + 5'000);
   // ...while b appends its own entry at index 3.
-  std::optional<Status> after;
-  c.sim.Member(b).Propose("after", [&](Status s) { after = std::move(s); });
-  c.sim.StepUntil([&] { return after.has_value(); }, c.sim.NowMs() + 5'000);
-  ASSERT_TRUE(after.has_value());
-  EXPECT_TRUE(after->ok());  // acknowledged, though only b itself holds "after"
-  EXPECT_TRUE(Contains(c.replicas[b]->applied, "after"));
+  c.sim.Member(b).Propose("after", [&](Status s) { run.after = std::move(s); });
+  c.sim.StepUntil([&] { return run.after.has_value(); }, c.sim.NowMs() + 5'000);
   c.sim.StepUntil(c.sim.NowMs() + 3'000);
-  EXPECT_FALSE(Contains(c.replicas[a]->applied, "after"));  // stranded
-  EXPECT_EQ(c.sim.SafetyViolation(), "");
-  // b fails; a, whose log looks longer, wins the third member's vote and commits x at index 3.
+  run.a_had_after = Contains(c.replicas[a]->applied, "after");
   c.sim.Crash(b);
   c.sim.Heal(a, third);
-  c.sim.StepUntil([&] { return !c.sim.SafetyViolation().empty(); }, c.sim.NowMs() + 10'000);
-  EXPECT_NE(c.sim.SafetyViolation().find("applied a different entry at index 3"), std::string::npos)
-      << c.sim.SafetyViolation();
-  c.sim.StepUntil([&] { return Contains(c.replicas[third]->applied, "x"); }, c.sim.NowMs() + 5'000);
-  EXPECT_TRUE(Contains(c.replicas[third]->applied, "x"));
-  EXPECT_FALSE(Contains(c.replicas[third]->applied, "after"));
+  c.sim.StepUntil([&] { return c.replicas[third]->applied.size() >= 2; }, c.sim.NowMs() + 10'000);
+  run.violation = c.sim.SafetyViolation();
+  run.third_log = c.replicas[third]->applied;
+  return run;
+}
+
+// Pins the defect down: the test fails once libraft behaves. tests/sim must expect it.
+TEST(SimConsensusTest, LibraftCountsAStaleFollowerTowardACommitThatIsThenOverwritten) {
+  StaleFollowerRun run = RunStaleFollowerSchedule(false);
+  ASSERT_TRUE(run.after.has_value());
+  EXPECT_TRUE(run.after->ok());   // acknowledged, though b alone held "after"
+  EXPECT_FALSE(run.a_had_after);  // stranded
+  EXPECT_NE(run.violation.find("applied a different entry at index 3"), std::string::npos)
+      << run.violation;
+  EXPECT_EQ(run.third_log, (std::vector<std::string>{"before", "x"}));  // "after" is lost
+}
+
+// The same schedule with follower replies clamped to prevLogIndex + n_entries: a is repaired at
+// once, "after" commits on two real copies and survives b's crash.
+TEST(SimConsensusTest, WithRepliesClampedTheStaleFollowerIsRepaired) {
+  StaleFollowerRun run = RunStaleFollowerSchedule(true);
+  ASSERT_TRUE(run.after.has_value());
+  EXPECT_TRUE(run.after->ok());
+  EXPECT_TRUE(run.a_had_after);
+  EXPECT_EQ(run.violation, "");
+  EXPECT_EQ(run.third_log, (std::vector<std::string>{"before", "after"}));
 }
 
 uint64_t NextRandom(uint64_t* state) {
@@ -597,10 +622,11 @@ void Settle(Cluster& c, std::set<std::string>* acked) {
 
 // A seeded run of `duration_ms`: proposals on whoever leads every 5-45 ms; faults of 100-1100 ms
 // separated by healthy spells of 100-1100 ms; then Settle. Everything comes from the seed.
-ScenarioResult RunScenario(uint64_t seed, uint64_t duration_ms) {
+ScenarioResult RunScenario(uint64_t seed, uint64_t duration_ms, bool clamp = false) {
   std::set<std::string> acked;  // outlives the cluster: dones fire only while it runs
   SimConsensusOptions options = Options(seed);
   options.network_jitter_ms = 5;
+  options.clamp_append_replies = clamp;
   Cluster c(options);
   c.StartAll();
   uint64_t rng = seed ^ 0x5eed5eed5eed5eedull;
@@ -631,7 +657,8 @@ ScenarioResult RunScenario(uint64_t seed, uint64_t duration_ms) {
   }
   Settle(c, &acked);
   ScenarioResult r;
-  r.converged = acked.count("final") && c.WaitConverged(0, 1, 20'000);
+  // 40 s: a member whose InstallSnapshot was lost waits libraft's 30 s before another is sent.
+  r.converged = acked.count("final") && c.WaitConverged(0, 1, 40'000);
   r.final_log = c.replicas[0]->applied;
   r.acknowledged = acked.size();
   for (const std::string& e : acked) {
@@ -654,36 +681,73 @@ TEST(SimConsensusTest, TheSameSeedGivesTheSameRun) {
   EXPECT_NE(first.trace_hash, other.trace_hash);
 }
 
-// Every seed twice: the runs must be identical. Seeds also differ from each other, and the
-// runs are checked for safety and for settling on one log.
-TEST(SimConsensusTest, RunsAreDeterministicAcrossSeeds) {
-  uint64_t seeds = 200;
-  if (const char* env = std::getenv("PADDOCK_SIM_SEEDS")) seeds = std::strtoull(env, nullptr, 10);
+uint64_t SeedCount() {
+  const char* env = std::getenv("PADDOCK_SIM_SEEDS");
+  return env != nullptr ? std::strtoull(env, nullptr, 10) : 200;
+}
+
+struct Sweep {
+  uint64_t runs = 0, steps = 0, violations = 0, unsettled = 0, lost = 0;
   std::set<uint64_t> hashes;
-  uint64_t steps = 0, violations = 0, unsettled = 0, lost = 0;
+  double seconds = 0;
+
+  void Add(uint64_t seed, const ScenarioResult& r) {
+    runs++;
+    steps += r.steps;
+    hashes.insert(r.trace_hash);
+    if (!r.violation.empty()) violations++;
+    if (!r.converged) unsettled++;
+    if (r.acknowledged_lost > 0) lost++;
+    if (!r.violation.empty()) std::printf("seed %llu: %s\n", Ull(seed), r.violation.c_str());
+    if (!r.converged) std::printf("seed %llu: did not settle on one log\n", Ull(seed));
+  }
+  void Print(const char* what) const {
+    std::printf(
+        "%s: %llu runs, %llu steps in %.1f s (%.0f steps/s); %zu distinct; %llu with a "
+        "safety violation, %llu unsettled, %llu lost an acknowledged entry\n",
+        what, Ull(runs), Ull(steps), seconds, static_cast<double>(steps) / seconds, hashes.size(),
+        Ull(violations), Ull(unsettled), Ull(lost));
+  }
+  static unsigned long long Ull(uint64_t v) { return static_cast<unsigned long long>(v); }
+};
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Every seed twice: the runs must be identical, and seeds must differ from each other. Safety
+// and settling are printed, not asserted: libraft's stale heartbeat ack (above) strands a
+// member in some runs and could commit an entry on too few copies.
+TEST(SimConsensusTest, RunsAreDeterministicAcrossSeeds) {
+  uint64_t seeds = SeedCount();
+  Sweep sweep;
   auto start = std::chrono::steady_clock::now();
   for (uint64_t seed = 1; seed <= seeds; seed++) {
     ScenarioResult a = RunScenario(seed, 5'000);
     ScenarioResult b = RunScenario(seed, 5'000);
     ASSERT_EQ(a.trace_hash, b.trace_hash) << "seed " << seed;
+    ASSERT_EQ(a.steps, b.steps) << "seed " << seed;
     ASSERT_EQ(a.final_log, b.final_log) << "seed " << seed;
-    hashes.insert(a.trace_hash);
-    steps += a.steps + b.steps;
-    violations += !a.violation.empty();
-    unsettled += !a.converged;
-    lost += a.acknowledged_lost > 0;
-    if (!a.converged) std::printf("seed %llu unsettled\n", static_cast<unsigned long long>(seed));
-    if (!a.violation.empty())
-      std::printf("seed %llu: %s\n", static_cast<unsigned long long>(seed), a.violation.c_str());
+    sweep.Add(seed, a);
   }
-  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf(
-      "%llu seeds x2: %llu steps in %.1f s (%.0f steps/s); %zu distinct runs; %llu with a "
-      "safety violation, %llu unsettled, %llu lost an acknowledged entry\n",
-      static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(steps), s,
-      static_cast<double>(steps) / s, hashes.size(), static_cast<unsigned long long>(violations),
-      static_cast<unsigned long long>(unsettled), static_cast<unsigned long long>(lost));
-  EXPECT_EQ(hashes.size(), seeds);
+  sweep.seconds = SecondsSince(start) / 2;
+  sweep.Print("libraft as is");
+  EXPECT_EQ(sweep.hashes.size(), seeds);
+}
+
+// The same sweep with follower replies clamped to Raft's prevLogIndex + n_entries: every run
+// settles on one log holding every acknowledged entry, which ties the unsettled runs above to
+// that one defect.
+TEST(SimConsensusTest, WithRepliesClampedEveryRunSettlesSafely) {
+  uint64_t seeds = SeedCount();
+  Sweep sweep;
+  auto start = std::chrono::steady_clock::now();
+  for (uint64_t seed = 1; seed <= seeds; seed++) sweep.Add(seed, RunScenario(seed, 5'000, true));
+  sweep.seconds = SecondsSince(start);
+  sweep.Print("replies clamped");
+  EXPECT_EQ(sweep.violations, 0u);
+  EXPECT_EQ(sweep.unsettled, 0u);
+  EXPECT_EQ(sweep.lost, 0u);
 }
 
 // Every member's apply callback issues a barrier, which production forbids (it crashes libraft

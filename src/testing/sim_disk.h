@@ -76,6 +76,10 @@ class SimDisk {
   void set_network_latency_ms(unsigned ms) { network_latency_ms_ = ms; }
   // Called (inside libraft) when an append fails: production aborts the process then.
   void set_on_append_failure(std::function<void()> f) { on_append_failure_ = std::move(f); }
+  // See SimConsensusOptions::clamp_append_replies.
+  void set_clamp_append_replies(bool on) { clamp_append_replies_ = on; }
+  // Successful AppendEntries replies whose last index was lowered to what the request covered.
+  uint64_t clamped_replies() const { return clamped_replies_; }
 
   raft_index snapshot_index() const { return snapshot_index_; }
   // Index of the last entry recorded as durable (the snapshot's when none follows it).
@@ -113,6 +117,8 @@ class SimDisk {
   static void AppendDone(raft_io_append* req, int status);
   void AppendLanded(const PendingAppend& a);
   static int Truncate(raft_io* io, raft_index index);
+  static int Start(raft_io* io, unsigned msecs, raft_io_tick_cb tick, raft_io_recv_cb recv);
+  static void Recv(raft_io* io, raft_message* message);
   static int Send(raft_io* io, raft_io_send* req, const raft_message* message, raft_io_send_cb cb);
   static void SendDone(raft_io_send* req, int status);
   static int SnapshotPut(raft_io* io, unsigned trailing, raft_io_snapshot_put* req,
@@ -142,6 +148,15 @@ class SimDisk {
   std::unordered_map<raft_io_send*, raft_io_send_cb> sends_;
   std::unordered_map<raft_io_snapshot_get*, raft_io_snapshot_get_cb> gets_;
   size_t pending_count_ = 0;
+
+  // Replies to an AppendEntries are sent while libraft handles it (or when its append lands):
+  // what the one being handled covers, for the clamp.
+  raft_io_recv_cb recv_cb_ = nullptr;
+  bool clamp_append_replies_ = false;
+  bool handling_append_ = false;
+  raft_id append_from_ = 0;
+  raft_index append_covers_ = 0;
+  uint64_t clamped_replies_ = 0;
 
   raft_time quiet_at_ = 0;
   unsigned network_latency_ms_ = 0;
