@@ -220,12 +220,12 @@ void SimConsensus::CheckLeaders() {
   }
 }
 
-// Work that must wait until libraft has returned: members whose append failed become crashed,
+// Work that must wait until libraft has returned: members that fail-stopped become crashed,
 // drained members close (and Stop's done runs), lower disk latencies take effect.
 void SimConsensus::AfterStep() {
   uint64_t now = NowMs();
   for (unsigned i = 0; i < size(); i++) {
-    if (members_[i]->TakeAppendFailure()) FailStop(i);
+    if (members_[i]->TakeFailStop()) FailStop(i);
   }
   for (unsigned i = 0; i < size(); i++) {
     if (members_[i]->FinishStopIfDrained(now)) Trace(kTraceDown, i);

@@ -140,7 +140,8 @@ class SimConsensus {
   void Revive(unsigned i);
   // REQUIRES: State(i) == kUp. The member is kDown a few milliseconds of steps later.
   void Crash(unsigned i);
-  // Append errors that fail-stopped member i (each one is a crash, as in production).
+  // Times member i fail-stopped: a failed append (LibraftLog aborts the process) or a failed
+  // restore of a snapshot the leader sent (fatal for the member). Each is a crash.
   unsigned FailStops(unsigned i) const { return fail_stops_[i]; }
 
   // --- Disk faults.

@@ -415,6 +415,36 @@ TEST(SimConsensusTest, ARestartWhoseSnapshotRestoreFailsLeavesTheMemberDown) {
   EXPECT_EQ(c.sim.SafetyViolation(), "");
 }
 
+// The leader's snapshot fails to restore on a member that fell behind: fatal for the member, as
+// replicated_log.h says (libraft alone would carry on with a state machine that never got the
+// snapshot). A restart restores the snapshot from the member's own disk, where it landed.
+TEST(SimConsensusTest, ASentSnapshotThatFailsToRestoreFailStopsTheMember) {
+  Cluster c(Options(6));
+  c.StartAll();
+  unsigned leader = c.WaitForLeader(10'000);
+  ASSERT_LT(leader, 3u);
+  unsigned behind = (leader + 1) % 3;
+  c.sim.Kill(behind);
+  for (int k = 0; k < 120; k++) {
+    c.sim.Member(leader).Propose("e" + std::to_string(k), [](Status) {});
+    c.sim.StepUntil(c.sim.NowMs() + 3);
+  }
+  c.replicas[behind]->fail_restore = true;
+  c.sim.Revive(behind);
+  ASSERT_TRUE(c.sim.StepUntil([&] { return c.sim.State(behind) == MemberState::kDown; },
+                              c.sim.NowMs() + 10'000));
+  EXPECT_EQ(c.sim.FailStops(behind), 1u);
+  EXPECT_EQ(c.sim.RestoreFailures(behind), 1u);
+  c.replicas[behind] = std::make_unique<Replica>();
+  c.replicas[behind]->fail_restore = true;
+  EXPECT_FALSE(c.sim.Member(behind).Start(c.replicas[behind]->Callbacks()).ok());
+  ASSERT_TRUE(c.Restart(behind).ok());
+  EXPECT_EQ(c.replicas[behind]->restores, 1);
+  EXPECT_GE(c.replicas[behind]->applied.size(), 32u);  // the snapshot, before any step
+  ASSERT_TRUE(c.WaitConverged(leader, 120, 10'000));
+  EXPECT_EQ(c.sim.SafetyViolation(), "");
+}
+
 // Production aborts on a failed log write (LibraftLog::GuardedAppend); here the member crashes,
 // and a restart brings it back once the disk is healthy.
 TEST(SimConsensusTest, AFailedAppendFailStopsTheMember) {
@@ -545,7 +575,7 @@ void InjectFault(Cluster& c, uint64_t* rng) {
   auto other =
       static_cast<unsigned>((member + 1 + NextRandom(rng) % (sim.size() - 1)) % sim.size());
   if (sim.State(member) != MemberState::kUp) return;
-  switch (NextRandom(rng) % 9) {
+  switch (NextRandom(rng) % 10) {
     case 0:
       sim.Isolate(member);
       break;
@@ -570,6 +600,9 @@ void InjectFault(Cluster& c, uint64_t* rng) {
     case 7:
       sim.DiskFault(member, static_cast<int>(NextRandom(rng) % 30), 1);
       break;
+    case 8:
+      c.replicas[member]->fail_restore = true;  // until Undo: a snapshot sent to it fails
+      break;
     default:
       sim.DiskFault(member, static_cast<int>(NextRandom(rng) % 30), -1);
       break;
@@ -582,6 +615,7 @@ bool Undo(Cluster& c) {
   sim.HealAll();
   bool done = true;
   for (unsigned i = 0; i < sim.size(); i++) {
+    c.replicas[i]->fail_restore = false;
     sim.ClearDiskFault(i);
     sim.SetDiskLatency(i, 10);
     sim.SetNetworkLatency(i, 15);

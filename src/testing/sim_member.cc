@@ -47,7 +47,7 @@ SimMember::SimMember(SimConsensus* sim, raft_fixture* fixture, unsigned index,
   // server; SimConsensus turns the member into a crashed one once libraft has returned.
   disk_.set_on_append_failure([this] {
     live_ = false;
-    append_failed_ = true;
+    fail_stop_ = true;
   });
 }
 
@@ -79,7 +79,7 @@ Status SimMember::StartRaft() {
   ConfigureRaft();
   restore_error_.clear();
   live_ = true;
-  append_failed_ = false;
+  fail_stop_ = false;
   sim_->EnterLibraft();
   int rv = raft_start(raft_);
   sim_->LeaveLibraft();
@@ -166,7 +166,7 @@ void SimMember::Submitted(Request* r, int rv) {
     }
     delete r;
   }
-  if (TakeAppendFailure()) sim_->FailStop(index_);
+  if (TakeFailStop()) sim_->FailStop(index_);
 }
 
 void SimMember::ApplyDone(struct raft_apply* req, int status, void* /*result*/) {
@@ -277,9 +277,9 @@ bool SimMember::FinishStopIfDrained(raft_time now) {
   return true;
 }
 
-bool SimMember::TakeAppendFailure() {
-  bool failed = append_failed_;
-  append_failed_ = false;
+bool SimMember::TakeFailStop() {
+  bool failed = fail_stop_;
+  fail_stop_ = false;
   return failed && state_ == MemberState::kUp;
 }
 
@@ -326,8 +326,16 @@ int SimMember::FsmSnapshotFinalize(raft_fsm* fsm, raft_buffer* bufs[], unsigned*
   return 0;
 }
 
-// On success the buffer is ours to free. On failure libraft frees it itself (raft_start's
-// snapshotDestroy, installSnapshotCb's discard path), so it must be left alone.
+// On success the buffer is ours to free. On failure at start libraft frees it itself (raft_start
+// calls snapshotDestroy), so it must be left alone, and Start reports the failure.
+//
+// A snapshot the leader sent that fails to restore is fatal for the member (replicated_log.h):
+// libraft 0.15 would reject it and go on with its log reset to the snapshot, its disk holding
+// the snapshot and its state machine not, and accept the leader's next attempt as "already
+// have it". Production dies here anyway (LibraftLog frees the buffer, then libraft frees it
+// again). The member fail-stops; a restart restores the snapshot from its disk. Its raft is
+// dead from here on, so it is told "restored": libraft's failure path would leak the buffer
+// array (installSnapshotCb frees only the data).
 int SimMember::FsmRestore(raft_fsm* fsm, raft_buffer* buf) noexcept {
   auto* self = static_cast<SimMember*>(fsm->data);
   if (!self->live_) {
@@ -340,7 +348,11 @@ int SimMember::FsmRestore(raft_fsm* fsm, raft_buffer* buf) noexcept {
     self->restore_error_ = s.message();
     self->restore_failures_++;
     self->sim_->OnRestore(self->index_, false);
-    return RAFT_CORRUPT;
+    if (self->state_ != MemberState::kUp) return RAFT_CORRUPT;
+    self->live_ = false;
+    self->fail_stop_ = true;
+    raft_free(buf->base);
+    return 0;
   }
   raft_free(buf->base);
   self->restores_++;

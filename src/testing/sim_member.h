@@ -7,7 +7,7 @@
 //
 // Lifecycle (MemberState in sim_consensus.h):
 //
-//   kNew --Start--> kUp --Stop/Crash/append error--> kStopping --drained--> kDown --Start--> kUp
+//   kNew --Start--> kUp --Stop/Crash/fail-stop--> kStopping --drained--> kDown --Start--> kUp
 //                    ^                                                         |
 //                    +------------------ Start fails (restore, I/O) ----------+ (stays kDown)
 //
@@ -63,8 +63,9 @@ class SimMember final : public consensus::ReplicatedLog {
   // A kStopping member whose raft has drained is closed and becomes kDown; Stop's done fires.
   // Returns whether that happened. Called between steps only.
   bool FinishStopIfDrained(raft_time now);
-  // An append failed since the last call while the member was up (production aborts then).
-  bool TakeAppendFailure();
+  // The member's process would have died inside libraft since the last call: an append failed
+  // (LibraftLog aborts) or a snapshot sent by the leader failed to restore (see FsmRestore).
+  bool TakeFailStop();
   // The simulation ends: no callback reaches the server any more.
   void Silence() { live_ = false; }
   // Snapshot restores this member ran (at start and by InstallSnapshot) and how many failed.
@@ -102,7 +103,7 @@ class SimMember final : public consensus::ReplicatedLog {
   MemberState state_;
   consensus::Callbacks callbacks_;
   bool live_ = false;  // callbacks reach the server (false from the moment the process dies)
-  bool append_failed_ = false;
+  bool fail_stop_ = false;
   uint64_t incarnation_ = 0;
   std::map<uint64_t, Request*> pending_;  // proposals and barriers in flight, by submission
   uint64_t next_seq_ = 0;
