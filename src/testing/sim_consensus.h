@@ -19,15 +19,17 @@
 // addresses, wall time or threads. TraceHash() digests every event (fixture events, applies,
 // completions, faults) so that two runs can be compared.
 //
-// Faults (the fixture's own, with what each one means exactly):
+// Faults, with what each one means exactly:
 //  * Partition / Heal / CutLink / MendLink / Isolate: the fixture's "saturated" links. A
 //    message is dropped if its link is cut when it would be delivered; a cut can be one-way.
 //  * Kill / Revive: raft_fixture_kill/revive. A killed member keeps its memory, its timers stop
 //    and its links are cut, but the writes already handed to its disk still complete (and may
-//    apply entries). It models a paused or network-isolated process, not a crash. Revive
+//    apply entries). It models a paused or network-isolated process, not a crash: a killed
+//    leader goes on reporting IsLeader() until, revived, it hears of a newer term. Revive
 //    restores its links, except those cut by Partition/CutLink.
-//  * Crash: a process death with durable state (not in the fixture; see sim_member.h). Start
-//    on the member afterwards is a restart from its durable snapshot and log.
+//  * Crash (and fail-stops): a process death with durable state, which the fixture cannot do
+//    (see sim_member.h and sim_disk.h). Start on the member afterwards is a restart: the
+//    snapshot on its disk is restored, then committed entries are applied as the leader says.
 //  * SetNetworkLatency / SetDiskLatency: per member, for messages it sends and for its appends
 //    and snapshot reads and writes. A lower disk latency waits until nothing is in flight, so
 //    writes keep landing in order, as on a real disk.
@@ -35,12 +37,23 @@
 //    vote writes, loads, and message sends (snapshot writes are not counted). After `delay`
 //    more such calls, the next `repeat` fail with RAFT_IOERR (repeat < 0: all of them). A failed
 //    append fail-stops the member, as LibraftLog aborts the process; a failed term, vote or
-//    truncate write makes libraft itself stop the member (role kUnavailable); a failed send is
-//    ignored by libraft, like a lost message.
+//    truncate write makes libraft itself stop the member (role kUnavailable, for good); a
+//    failed send is ignored by libraft, like a lost message.
 //
-// Limits: see docs in the commit and the final report; in short, a restarted member keeps no
-// log entries before its snapshot (production keeps the trailing ones), snapshots are taken
-// synchronously (production forks), and StepUntil overshoots to the next fixture event.
+// Limits:
+//  * A restarted member keeps no log entries before its snapshot (production keeps `trailing`
+//    of them), so a follower that needs one of those from it gets a snapshot instead.
+//  * Snapshots are taken in the apply that crosses the threshold (fsm v2; production forks, fsm
+//    v3) and production's byte bound on the entries between snapshots is not modelled.
+//  * A crash lets the disk writes already submitted land (one legal outcome; losing them is
+//    not modelled, nor are torn writes). The member is kDown once they have, and once its last
+//    messages have left the network: a few tens of milliseconds of steps.
+//  * Messages are never duplicated, reordered (unless network_jitter_ms) or corrupted.
+//  * No membership changes (raft_add/assign/remove).
+//  * StepUntil overshoots to the next fixture event; StableLeader is as of the last step.
+//  * Debian builds libraft without assertions: the fixture's own checks (Leader Append-Only,
+//    its preconditions) do nothing, except Election Safety, which aborts. SafetyViolation()
+//    checks what the simulation can see.
 //
 // Threading: not thread-safe; one thread drives the simulation and every callback runs on it.
 // Re-entrancy: libraft's callbacks (apply, snapshot, restore, and the dones of Propose and

@@ -28,6 +28,10 @@
 // Invariant: a member's appends and snapshot puts complete in the order they were submitted
 // (SimConsensus lowers a disk latency only while nothing is in flight); it is asserted.
 //
+// It also carries SimConsensusOptions::clamp_append_replies: it sees each AppendEntries as the
+// member receives it (start is interposed to wrap the receive callback) and lowers the reply
+// the member sends while handling it.
+//
 // Threading: the simulation's one thread. The interposers find their SimDisk through a registry
 // keyed by raft_io and by request pointer (libraft's callbacks carry nothing else).
 #pragma once

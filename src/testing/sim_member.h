@@ -7,9 +7,10 @@
 //
 // Lifecycle (MemberState in sim_consensus.h):
 //
-//   kNew --Start--> kUp --Stop/Crash/fail-stop--> kStopping --drained--> kDown --Start--> kUp
-//                    ^                                                         |
-//                    +------------------ Start fails (restore, I/O) ----------+ (stays kDown)
+//   kNew --Start--> kUp --Stop, Crash, fail-stop--> kStopping --drained--> kDown
+//                    ^                                                       |
+//                    +------------------------- Start ----------------------+
+//   A Start that fails (a snapshot that does not restore, a disk error) leaves the member kDown.
 //
 // A member leaves kUp as its process would: the server's callbacks are dropped at once (a
 // crash calls none of them; Stop fails the pending proposals first, as raft_close does). Its
@@ -53,6 +54,8 @@ class SimMember final : public consensus::ReplicatedLog {
   bool IsLeader() const override;
   uint64_t LeaderId() const override;
   consensus::LogStats Stats() const override;
+  // Fails the pending proposals and barriers at once (as raft_close does); `done` fires inside
+  // a later SimConsensus::Step, once the member is kDown.
   void Stop(std::function<void()> done) override;
 
   MemberState state() const { return state_; }
