@@ -1,0 +1,307 @@
+#include "testing/sim_disk.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/assert.h"
+
+namespace paddock::testing {
+namespace {
+
+// Which SimDisk owns a raft_io, and which owns a request in flight. Request pointers are unique
+// while in flight, so one map serves every kind and every simulation alive in the process.
+std::unordered_map<const raft_io*, SimDisk*>& IoRegistry() {
+  static std::unordered_map<const raft_io*, SimDisk*> registry;
+  return registry;
+}
+std::unordered_map<const void*, SimDisk*>& RequestRegistry() {
+  static std::unordered_map<const void*, SimDisk*> registry;
+  return registry;
+}
+
+}  // namespace
+
+SimDisk::SimDisk(raft_fixture* fixture, unsigned index)
+    : fixture_(fixture), index_(index), io_(&fixture->servers[index].io) {}
+
+SimDisk::~SimDisk() {
+  PADDOCK_ASSERT_MSG(Idle(), "a simulated disk destroyed with requests in flight");
+  IoRegistry().erase(io_);
+}
+
+SimDisk* SimDisk::OfIo(raft_io* io) {
+  auto it = IoRegistry().find(io);
+  PADDOCK_ASSERT_MSG(it != IoRegistry().end(), "raft_io without a SimDisk");
+  return it->second;
+}
+
+SimDisk* SimDisk::TakeOwner(const void* req) {
+  auto it = RequestRegistry().find(req);
+  PADDOCK_ASSERT_MSG(it != RequestRegistry().end(), "completion of an unknown stub request");
+  SimDisk* disk = it->second;
+  RequestRegistry().erase(it);
+  PADDOCK_ASSERT(disk->pending_count_ > 0);
+  disk->pending_count_--;
+  return disk;
+}
+
+void SimDisk::Track(const void* req) {
+  bool inserted = RequestRegistry().emplace(req, this).second;
+  PADDOCK_ASSERT_MSG(inserted, "a stub request submitted twice");
+  pending_count_++;
+}
+
+void SimDisk::Install() {
+  PADDOCK_ASSERT(stub_.append == nullptr);
+  stub_ = *io_;
+  IoRegistry()[io_] = this;
+  io_->start = Start;
+  io_->append = Append;
+  io_->truncate = Truncate;
+  io_->send = Send;
+  io_->snapshot_put = SnapshotPut;
+  io_->snapshot_get = SnapshotGet;
+
+  // The stub holds what raft_bootstrap wrote: the first configuration entry, at index 1.
+  raft_term term = 0;
+  raft_id vote = 0;
+  raft_snapshot* snapshot = nullptr;
+  raft_index start = 0;
+  raft_entry* entries = nullptr;
+  size_t n = 0;
+  int rv = stub_.load(io_, &term, &vote, &snapshot, &start, &entries, &n);
+  PADDOCK_ASSERT_MSG(rv == 0 && snapshot == nullptr && start == 1 && n == 1,
+                     "a freshly bootstrapped stub holds one entry");
+  durable_.push_back(
+      DurableEntry{entries[0].term, entries[0].type,
+                   std::string(static_cast<const char*>(entries[0].buf.base), entries[0].buf.len)});
+  raft_free(entries[0].batch);
+  raft_free(entries);
+  durable_first_ = 1;
+  next_index_ = 2;
+  stub_count_ = 1;
+}
+
+Status SimDisk::RebuildStub() {
+  PADDOCK_ASSERT(Idle());
+  DropCovered();
+  PADDOCK_ASSERT(durable_first_ == snapshot_index_ + 1 || snapshot_index_ == 0);
+  PADDOCK_ASSERT(snapshot_index_ > 0 || durable_first_ == 1);
+  // The stub's own truncate(1) empties its array (and counts as one I/O for its fault
+  // injection, like the load that follows).
+  int rv = stub_.truncate(io_, 1);
+  if (rv != 0) return Status::Error(std::string("disk: ") + raft_strerror(rv));
+  for (const DurableEntry& e : durable_) {
+    raft_entry copy{};
+    copy.term = e.term;
+    copy.type = e.type;
+    copy.buf.len = e.data.size();
+    copy.buf.base = raft_malloc(std::max<size_t>(1, e.data.size()));
+    PADDOCK_ASSERT(copy.buf.base != nullptr);
+    std::memcpy(copy.buf.base, e.data.data(), e.data.size());
+    copy.batch = nullptr;
+    raft_fixture_add_entry(fixture_, index_, &copy);  // the stub owns copy.buf from here
+  }
+  stub_count_ = durable_.size();
+  next_index_ = durable_first_ + durable_.size();
+  return Status::Ok();
+}
+
+int SimDisk::Append(raft_io* io, raft_io_append* req, const raft_entry entries[], unsigned n,
+                    raft_io_append_cb cb) {
+  SimDisk* self = OfIo(io);
+  // libraft writes exactly the entries it has just added to its in-memory log, so their last
+  // index is the log's last: this pins the index bookkeeping to libraft's own.
+  auto* r = static_cast<raft*>(io->data);
+  PADDOCK_ASSERT_MSG(raft_last_index(r) == self->next_index_ + n - 1,
+                     "append does not start where the simulated disk expects");
+  int rv = self->stub_.append(io, req, entries, n, AppendDone);
+  if (rv != 0) {
+    // Production (LibraftLog::GuardedAppend) aborts the process here: fail-stop.
+    if (self->on_append_failure_) self->on_append_failure_();
+    return rv;
+  }
+  self->Track(req);
+  self->appends_.push_back(PendingAppend{req, cb, entries, self->next_index_, n, n, self->Now()});
+  self->next_index_ += n;
+  return 0;
+}
+
+void SimDisk::AppendDone(raft_io_append* req, int status) {
+  SimDisk* self = TakeOwner(req);
+  PADDOCK_ASSERT_MSG(!self->appends_.empty() && self->appends_.front().req == req,
+                     "appends completed out of submission order");
+  PendingAppend a = self->appends_.front();
+  self->appends_.pop_front();
+  self->stub_count_ += a.n;  // the stub appended all of them to its array, clipped or not
+  PADDOCK_ASSERT_MSG(status == 0, "the fixture stub failed an append asynchronously");
+  self->fsync_.Record(static_cast<int64_t>(self->Now() - a.submitted) * 1000);
+  self->AppendLanded(a);
+  a.cb(req, status);
+}
+
+void SimDisk::AppendLanded(const PendingAppend& a) {
+  for (unsigned k = 0; k < a.keep; k++) {
+    raft_index index = a.first + k;
+    if (index <= snapshot_index_) continue;  // a snapshot that landed first covers it
+    PADDOCK_ASSERT_MSG(index == durable_first_ + durable_.size(),
+                       "durable entries must stay contiguous");
+    const raft_entry& e = a.entries[k];
+    durable_.push_back(
+        DurableEntry{e.term, e.type, std::string(static_cast<const char*>(e.buf.base), e.buf.len)});
+  }
+}
+
+int SimDisk::Truncate(raft_io* io, raft_index index) {
+  SimDisk* self = OfIo(io);
+  if (index == 1) {
+    // Only the stub itself truncates at 1, while it writes an installed snapshot (libraft never
+    // does: entry 1 is the bootstrap configuration, the same everywhere). The record changes
+    // when that snapshot's callback runs.
+    PADDOCK_ASSERT(!self->puts_.empty() && self->puts_.front().install);
+    int rv = self->stub_.truncate(io, 1);
+    if (rv == 0) self->stub_count_ = 0;
+    return rv;
+  }
+  // Keep the stub's arithmetic inside its array; its array is rewritten before any load.
+  raft_index safe = std::min<raft_index>(index, self->stub_count_ + 1);
+  int rv = self->stub_.truncate(io, safe);
+  if (rv != 0) return rv;
+  self->stub_count_ = static_cast<size_t>(safe - 1);
+  PADDOCK_ASSERT_MSG(index > self->snapshot_index_, "truncating entries a snapshot covers");
+  while (!self->durable_.empty() && self->last_durable_index() >= index) {
+    self->durable_.pop_back();
+  }
+  self->ClipAppends(index);
+  self->next_index_ = index;
+  return 0;
+}
+
+void SimDisk::ClipAppends(raft_index from) {
+  for (PendingAppend& a : appends_) {
+    if (a.first >= from) {
+      a.keep = 0;
+    } else if (a.first + a.keep > from) {
+      a.keep = static_cast<unsigned>(from - a.first);
+    }
+  }
+}
+
+int SimDisk::Start(raft_io* io, unsigned msecs, raft_io_tick_cb tick, raft_io_recv_cb recv) {
+  SimDisk* self = OfIo(io);
+  self->recv_cb_ = recv;
+  return self->stub_.start(io, msecs, tick, Recv);
+}
+
+void SimDisk::Recv(raft_io* io, raft_message* message) {
+  SimDisk* self = OfIo(io);
+  if (message->type != RAFT_IO_APPEND_ENTRIES) {
+    self->recv_cb_(io, message);
+    return;
+  }
+  // Read before libraft takes the message (it frees the entries).
+  self->handling_append_ = true;
+  self->append_from_ = message->server_id;
+  self->append_covers_ = message->append_entries.prev_log_index + message->append_entries.n_entries;
+  self->recv_cb_(io, message);
+  self->handling_append_ = false;
+}
+
+// libraft 0.15 answers an AppendEntries it handles at once with its whole log length
+// (r->last_stored), where Raft says prevLogIndex + n_entries; a leader then counts entries the
+// follower does not hold. With the clamp on, the reply says what Raft says.
+int SimDisk::Send(raft_io* io, raft_io_send* req, const raft_message* message, raft_io_send_cb cb) {
+  SimDisk* self = OfIo(io);
+  raft_message clamped;
+  if (self->clamp_append_replies_ && self->handling_append_ &&
+      message->type == RAFT_IO_APPEND_ENTRIES_RESULT && message->server_id == self->append_from_ &&
+      message->append_entries_result.rejected == 0 &&
+      message->append_entries_result.last_log_index > self->append_covers_) {
+    clamped = *message;
+    clamped.append_entries_result.last_log_index = self->append_covers_;
+    message = &clamped;
+    self->clamped_replies_++;
+  }
+  int rv = self->stub_.send(io, req, message, SendDone);
+  if (rv != 0) return rv;
+  self->Track(req);
+  self->sends_[req] = cb;
+  return 0;
+}
+
+void SimDisk::SendDone(raft_io_send* req, int status) {
+  SimDisk* self = TakeOwner(req);
+  auto it = self->sends_.find(req);
+  PADDOCK_ASSERT(it != self->sends_.end());
+  raft_io_send_cb cb = it->second;
+  self->sends_.erase(it);
+  // The stub has just put the message on the wire; it arrives (or is dropped) this much later.
+  self->ExtendQuietAt(self->Now() + self->network_latency_ms_);
+  if (cb != nullptr) cb(req, status);
+}
+
+int SimDisk::SnapshotPut(raft_io* io, unsigned trailing, raft_io_snapshot_put* req,
+                         const raft_snapshot* snapshot, raft_io_snapshot_put_cb cb) {
+  SimDisk* self = OfIo(io);
+  int rv = self->stub_.snapshot_put(io, trailing, req, snapshot, SnapshotPutDone);
+  if (rv != 0) return rv;
+  self->Track(req);
+  bool install = trailing == 0;
+  self->puts_.push_back(PendingPut{req, cb, snapshot->index, install});
+  if (install) {
+    // The installed snapshot replaces the whole log: writes still in flight are void (the real
+    // backend waits for them, then truncates), and the log continues after the snapshot.
+    self->ClipAppends(0);
+    self->next_index_ = snapshot->index + 1;
+  }
+  return 0;
+}
+
+void SimDisk::SnapshotPutDone(raft_io_snapshot_put* req, int status) {
+  SimDisk* self = TakeOwner(req);
+  PADDOCK_ASSERT_MSG(!self->puts_.empty() && self->puts_.front().req == req,
+                     "snapshot writes completed out of submission order");
+  PendingPut put = self->puts_.front();
+  self->puts_.pop_front();
+  if (status == 0) self->SnapshotLanded(put);
+  put.cb(req, status);
+}
+
+void SimDisk::SnapshotLanded(const PendingPut& put) {
+  PADDOCK_ASSERT_MSG(put.index >= snapshot_index_, "a snapshot older than the stored one");
+  snapshot_index_ = put.index;
+  if (put.install) {
+    durable_.clear();
+    durable_first_ = put.index + 1;
+    return;
+  }
+  DropCovered();
+}
+
+void SimDisk::DropCovered() {
+  while (!durable_.empty() && durable_first_ <= snapshot_index_) {
+    durable_.pop_front();
+    durable_first_++;
+  }
+  if (durable_.empty() && durable_first_ <= snapshot_index_) durable_first_ = snapshot_index_ + 1;
+}
+
+int SimDisk::SnapshotGet(raft_io* io, raft_io_snapshot_get* req, raft_io_snapshot_get_cb cb) {
+  SimDisk* self = OfIo(io);
+  int rv = self->stub_.snapshot_get(io, req, SnapshotGetDone);
+  if (rv != 0) return rv;
+  self->Track(req);
+  self->gets_[req] = cb;
+  return 0;
+}
+
+void SimDisk::SnapshotGetDone(raft_io_snapshot_get* req, raft_snapshot* snapshot, int status) {
+  SimDisk* self = TakeOwner(req);
+  auto it = self->gets_.find(req);
+  PADDOCK_ASSERT(it != self->gets_.end());
+  raft_io_snapshot_get_cb cb = it->second;
+  self->gets_.erase(it);
+  cb(req, snapshot, status);
+}
+
+}  // namespace paddock::testing
