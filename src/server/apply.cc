@@ -51,7 +51,7 @@ void Server::NudgeCommit() {
 void Server::HandleFailures(const Failures& f, const char* why) {
   for (int64_t seq : f.own_seqs) FailOrigin(seq, why);
   for (const auto& [server, seqs] : f.remote_seqs) {
-    if (peers_ != nullptr) peers_->Send(server, PeerNet::Type::kFailed, EncodeSeqs(seqs));
+    if (peers_ != nullptr) peers_->Send(server, PeerLinks::Type::kFailed, EncodeSeqs(seqs));
   }
   for (int64_t id : f.expiries) session_driver_.ExpiryFailed(id);
   for (const std::string& path : f.cleanups) cleanup_pending_.erase(path);
@@ -101,7 +101,6 @@ void Server::OnSessionCreated(const Txn& txn, const TxnResult& r) {
   int64_t now = clock_->NowMonotonicMs();
   session_driver_.Created(r.session_id, r.timeout_ms, now);
   session_book_.Created(r.session_id, r.timeout_ms, txn.time_ms, now);
-  ArmExpiryTimer();
   PADDOCK_LOG_DEBUG("session created id=0x{:x} timeout_ms={}", r.session_id, r.timeout_ms);
   // A client that went away meanwhile leaves the session to expire unused.
   if (Connection* c = TakeWaitingConnection(txn)) {
@@ -162,7 +161,6 @@ void Server::OpenSession(Connection& c, int64_t session_id, int64_t attach_zxid,
   session_driver_.Heard(session_id, now);
   session_book_.Heard(session_id, now);
   heartbeat_urgent_ = peers_ != nullptr;  // the others learn at once that the client is here
-  ArmExpiryTimer();  // a shorter timeout may have moved the deadline earlier
   SendConnectResponse(c, true, session_id, timeout_ms, passwd);
   OnConnectionData(c);  // frames pipelined behind the handshake
 }

@@ -1,16 +1,16 @@
-// One client TCP connection: socket I/O, framing, and the per-session FIFO pipeline.
+// One client connection: its protocol state and the per-session FIFO pipeline. How bytes move
+// is the subclass's: TcpConnection (tcp_connection.h) on a real socket, the simulation's own in
+// tests/sim.
 //
-// The connection reads frames, hands them to the Server, and keeps the requests it has not
+// The server hands the connection every frame it reads, and keeps the requests it has not
 // answered yet in `pipeline`, in the order received. Replies leave in that order: a write waits
 // for its commit, a read runs only once everything before it has completed (design brief, "The
 // life of a request"). Notifications and auth replies bypass the pipeline.
 //
-// Output is coalesced: frames are appended to a buffer and written with one uv_write when the
-// previous write completes. Close() stops reading, flushes what is queued, then closes.
-// Threading: loop thread only. Lifetime: owned by the Server; freed in the uv_close callback.
+// Output is coalesced: frames are queued and leave at the end of the loop turn (FlushQueued).
+// Close() stops reading, flushes what is queued, then closes. Threading: the loop thread only.
+// Lifetime: owned by the Server; the subclass tells it when the connection can be freed.
 #pragma once
-
-#include <uv.h>
 
 #include <cstdint>
 #include <list>
@@ -18,13 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "net/tls_channel.h"
 #include "proto/frame.h"
 #include "proto/records.h"
 
 namespace paddock::server {
-
-class Server;
 
 struct PendingRequest {
   enum class Kind { kRead, kWrite, kLocal };
@@ -43,37 +40,33 @@ class Connection {
  public:
   enum class State { kHandshake, kConnecting, kOpen, kClosing };
 
-  Connection(Server* server, int64_t id, int32_t frame_bytes_max);
+  Connection(int64_t id, int32_t frame_bytes_max) : frames(frame_bytes_max), id_(id) {}
+  virtual ~Connection() = default;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  uv_tcp_t* handle() { return &tcp_; }
   int64_t id() const { return id_; }
-  // Starts reading; REQUIRES: the handle has been accepted.
-  void Start();
-  // Speaks TLS on this connection (an accept on secureClientPort). REQUIRES: before Start();
-  // ctx outlives the connection. Bytes read are decrypted before framing and bytes sent are
-  // encrypted; a TLS failure closes this connection only, with a log line.
-  void EnableTls(SSL_CTX* ctx);
-  bool secure() const { return tls_ != nullptr; }
+  // Whether the connection speaks TLS.
+  virtual bool secure() const = 0;
   // Queues bytes (one or more complete frames) for sending; they leave when the server calls
-  // FlushQueued, at the end of the loop iteration (or when a write in flight completes).
-  void Send(std::string_view frames);
-  // Writes what Send queued: as much as the socket takes at once, the rest through libuv.
-  void FlushQueued();
-  // Stops reading and closes once queued output is flushed. Idempotent.
-  void Close(const char* reason);
+  // FlushQueued, at the end of the loop iteration (or when a write in flight completes). A
+  // connection whose unsent output passes max_unsent_bytes is aborted (it is not reading).
+  virtual void Send(std::string_view frames) = 0;
+  // Writes what Send queued.
+  virtual void FlushQueued() = 0;
+  // Stops reading and closes once queued output is flushed. Idempotent. The server's
+  // OnConnectionClosing runs inside it.
+  virtual void Close(const char* reason) = 0;
   // Closes at once, dropping unsent output.
-  void Abort(const char* reason);
+  virtual void Abort(const char* reason) = 0;
   bool closing() const { return state == State::kClosing; }
-  // Flow control (globalOutstandingLimit): stop and resume reading from the socket. Frames
-  // already buffered stay in `frames` until the server processes them.
-  void PauseReading();
-  void ResumeReading();
+  // Flow control (globalOutstandingLimit): stop and resume reading. Frames already buffered
+  // stay in `frames` until the server processes them.
+  virtual void PauseReading() = 0;
+  virtual void ResumeReading() = 0;
   bool reading_paused() const { return reading_paused_; }
-  // A client whose unsent output grows past this is disconnected (it is not reading).
   void set_max_unsent_bytes(size_t n) { max_unsent_bytes_ = n; }
-  size_t unsent_bytes() const { return out_.size() + inflight_.size(); }
+  virtual size_t unsent_bytes() const = 0;
   // When output last made progress: queued into an empty buffer, or a write completed. A
   // connection with unsent output and no progress for a session timeout is not reading.
   int64_t output_progress_mono_ms() const { return output_progress_mono_ms_; }
@@ -118,33 +111,11 @@ class Connection {
   void RecordLatency(int64_t ms);
   void ResetStats();
 
- private:
-  static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
-  static void OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
-  static void OnWrite(uv_write_t* req, int status);
-  static void OnClosed(uv_handle_t* h);
-  void Flush();
-  // One non-blocking write of out_; a negative libuv error if the socket failed.
-  int TryWriteQueued();
-  void CloseHandle();
-  // TLS (tls_ set): decrypt what was read into `frames`; encrypt what is sent into out_.
-  bool ReadTls(std::string_view ciphertext);
-  bool AppendOutput(std::string_view plaintext);
-  void OnTlsHandshakeDone();
-
-  Server* server_;
+ protected:
   int64_t id_;
-  uv_tcp_t tcp_{};
-  bool writing_ = false;
-  bool handle_closed_ = false;
   bool reading_paused_ = false;
-  bool flush_scheduled_ = false;  // the server will call FlushQueued
-  std::unique_ptr<uv_write_t> write_req_;  // while writing (kept once closing)
-  std::string out_;       // queued, not yet handed to libuv
-  std::string inflight_;  // being written
   size_t max_unsent_bytes_ = SIZE_MAX;
   int64_t output_progress_mono_ms_ = 0;
-  std::unique_ptr<net::TlsChannel> tls_;
 };
 
 }  // namespace paddock::server

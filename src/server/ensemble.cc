@@ -42,32 +42,13 @@ Server::FollowerCounts Server::Followers() const {
   return f;
 }
 
-Status Server::StartPeers() {
-  std::map<int, PeerNet::Endpoint> members;
-  for (const auto& [id, e] : config_.servers) members[id] = {e.host, e.peer_port};
-  peers_ = std::make_unique<PeerNet>(
-      &loop_, config_.server_id, std::move(members),
-      [this](int from, PeerNet::Type type, std::string_view body) {
-        OnPeerMessage(from, type, body);
-      },
-      [this](int peer, bool up) {
-        if (up) SendLiveness(peer);
-        if (!up && static_cast<uint64_t>(peer) == roles_.known_leader()) FailForwarded(roles_.known_leader());
-      });
-  if (Status s = peers_->Start(); !s.ok()) return s;
-  uv_timer_init(&loop_, &peer_timer_);
-  peer_timer_.data = this;
-  peer_timer_started_ = true;
-  auto interval = static_cast<uint64_t>(std::max(1, config_.tick_ms / 2));
-  uv_timer_start(&peer_timer_, OnPeerTimer, interval, interval);
-  return Status::Ok();
-}
-
-void Server::OnPeerTimer(uv_timer_t* t) {
-  auto* self = static_cast<Server*>(t->data);
-  self->UpdateRole();
-  self->TouchWaitingSessions();
-  self->SendHeartbeats();
+// The outgoing link to `peer` came up or went down. A member we (re)connected to may have missed
+// our heartbeats; writes forwarded over a link to the leader that dropped may be lost.
+void Server::OnPeerLink(int peer, bool up) {
+  if (up) SendLiveness(peer);
+  if (!up && static_cast<uint64_t>(peer) == roles_.known_leader()) {
+    FailForwarded(roles_.known_leader());
+  }
 }
 
 // A client whose request we have not answered yet is waiting on us, not silent: during a
@@ -125,7 +106,6 @@ bool Server::LeaderLinkUp(uint64_t leader, int64_t now) const {
 void Server::LeadershipLost() {
   session_driver_.LostLeadership();
   cleanup_pending_.clear();
-  uv_timer_stop(&expiry_timer_);
   PADDOCK_LOG_WARN("leadership lost term={} queued={}", log_->Stats().term, outbox_.size());
   HandleFailures(outbox_.LeadershipLost(), "leadership lost");
 }
@@ -149,7 +129,6 @@ void Server::OnLeaderReady() {
   }
   session_driver_.BecameLeader(sm_.sessions(), now);
   heartbeat_urgent_ = true;  // followers forward their writes once they hear this
-  ArmExpiryTimer();
   PADDOCK_LOG_INFO("leading term={} zxid=0x{:x} sessions={}", log_->Stats().term, sm_.last_zxid(),
                    sm_.sessions().size());
 }
@@ -164,14 +143,11 @@ void Server::OnLeaderChanged(uint64_t from, uint64_t to) {
 }
 
 void Server::StartServing() {
-  session_driver_.Follow(sm_.sessions(), clock_->NowMonotonicMs());
-  // Stalled handshakes are looked for ten times per timeout (at most every second).
-  uint64_t handshake_scan_ms =
-      static_cast<uint64_t>(std::clamp<int64_t>(config_.handshake_timeout_ms / 10, 10, 1000));
-  uv_timer_start(&handshake_timer_, OnHandshakeTimer, handshake_scan_ms, handshake_scan_ms);
-  uv_timer_start(&cleaner_timer_, OnCleanerTimer,
-                 static_cast<uint64_t>(config_.container_check_interval_ms),
-                 static_cast<uint64_t>(config_.container_check_interval_ms));
+  int64_t now = clock_->NowMonotonicMs();
+  session_driver_.Follow(sm_.sessions(), now);
+  // The periodic jobs of a serving member (RunPeriodicJobs) start from here.
+  next_scan_ms_ = now;
+  next_cleaner_ms_ = now + config_.container_check_interval_ms;
   PADDOCK_LOG_INFO("serving mode={} port={} secure_port={} zxid=0x{:x} sessions={} nodes={}",
                    ModeName(), config_.PlainPortEnabled() ? config_.client_port : -1,
                    config_.secure_client_port, sm_.last_zxid(), sm_.sessions().size(),
@@ -181,7 +157,6 @@ void Server::StartServing() {
 void Server::StopServing(const char* why) {
   PADDOCK_LOG_WARN("not serving reason=\"{}\" connections={}", why, connections_.size());
   roles_.StoppedServing();
-  uv_timer_stop(&cleaner_timer_);
   for (auto& [id, c] : connections_) c->Abort(why);
   // Writes not yet proposed lost their clients with the connections: they are dropped.
   outbox_.Clear();
@@ -207,7 +182,7 @@ void Server::ForwardBatch() {
   auto p = peer_states_.find(leader);
   if (p == peer_states_.end() || p->second.role != Heartbeat::Role::kLeader) return;
   for (const std::string& frame : outbox_.TakeForward(leader)) {
-    peers_->Send(leader, PeerNet::Type::kForward, frame);
+    peers_->Send(leader, PeerLinks::Type::kForward, frame);
   }
 }
 
@@ -231,19 +206,19 @@ void Server::FailOrigin(int64_t seq, const char* why) {
   if (c != connections_.end()) c->second->Abort(why);
 }
 
-void Server::OnPeerMessage(int from, PeerNet::Type type, std::string_view body) {
+void Server::OnPeerMessage(int from, PeerLinks::Type type, std::string_view body) {
   switch (type) {
-    case PeerNet::Type::kForward:
+    case PeerLinks::Type::kForward:
       OnForwarded(from, body);
       return;
-    case PeerNet::Type::kFailed: {
+    case PeerLinks::Type::kFailed: {
       std::vector<int64_t> seqs;
       if (!DecodeSeqs(body, &seqs)) break;
       PADDOCK_LOG_WARN("forwarded writes failed leader={} txns={}", from, seqs.size());
       for (int64_t seq : seqs) FailOrigin(seq, "forwarded write failed");
       return;
     }
-    case PeerNet::Type::kHeartbeat:
+    case PeerLinks::Type::kHeartbeat:
       OnHeartbeat(from, body);
       return;
     default:
@@ -267,7 +242,7 @@ void Server::OnForwarded(int from, std::string_view body) {
     for (const Txn& t : *txns) {
       if (t.origin_seq != 0) seqs.push_back(t.origin_seq);
     }
-    peers_->Send(from, PeerNet::Type::kFailed, EncodeSeqs(seqs));
+    peers_->Send(from, PeerLinks::Type::kFailed, EncodeSeqs(seqs));
     return;
   }
   int64_t now = clock_->NowWallMs();
@@ -287,7 +262,6 @@ void Server::OnHeartbeat(int from, std::string_view body) {
   int64_t now = clock_->NowMonotonicMs();
   peer_states_[from] = PeerState{h.role, h.serving, now, h.heard_you_age_ms};
   session_driver_.OnTouches(h.touches, now);
-  if (roles_.leader_ready()) ArmExpiryTimer();
 }
 
 Heartbeat Server::OwnState() const {
@@ -309,7 +283,7 @@ void Server::SendLiveness(int peer) {
   Heartbeat h = OwnState();
   h.heard_you_age_ms = HeardAgeMs(peer, now);
   h.touches = session_driver_.Evidence(now);
-  peers_->Send(peer, PeerNet::Type::kHeartbeat, EncodeHeartbeat(h));
+  peers_->Send(peer, PeerLinks::Type::kHeartbeat, EncodeHeartbeat(h));
 }
 
 // How long ago `peer`'s last heartbeat arrived; -1 if none has.
@@ -330,7 +304,7 @@ void Server::SendHeartbeats() {
   for (const auto& [id, entry] : config_.servers) {
     if (id == config_.server_id) continue;
     h.heard_you_age_ms = HeardAgeMs(id, now);
-    peers_->Send(id, PeerNet::Type::kHeartbeat, EncodeHeartbeat(h));
+    peers_->Send(id, PeerLinks::Type::kHeartbeat, EncodeHeartbeat(h));
   }
 }
 

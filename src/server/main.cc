@@ -10,7 +10,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "server/config.h"
-#include "server/server.h"
+#include "server/daemon.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"paddock-server: a ZooKeeper-compatible coordination service"};
@@ -52,8 +52,8 @@ int main(int argc, char** argv) {
   for (const auto& key : unknown) PADDOCK_LOG_INFO("ignoring unknown config key key={}", key);
 
   paddock::SystemClock clock;
-  paddock::server::Server server(*config, &clock);
-  paddock::Status s = server.Run();
+  paddock::server::Daemon daemon(*config, &clock);
+  paddock::Status s = daemon.Run();
   if (!s.ok()) {
     std::fprintf(stderr, "paddock-server: %s\n", s.message().c_str());
     return 1;

@@ -21,17 +21,12 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "server/peer_links.h"
 
 namespace paddock::server {
 
-class PeerNet {
+class PeerNet final : public PeerLinks {
  public:
-  enum class Type : uint8_t {
-    kHello = 1,      // i32 sender id
-    kForward = 2,    // a txn batch (statemachine::EncodeBatch) for the leader to propose
-    kFailed = 3,     // i32 count, then count x i64 origin seq: forwarded txns that did not commit
-    kHeartbeat = 4,  // the sender's state and the sessions it heard from (server/ensemble.h)
-  };
   struct Endpoint {
     std::string host;
     int32_t port = 0;
@@ -47,15 +42,15 @@ class PeerNet {
 
   PeerNet(uv_loop_t* loop, int self, std::map<int, Endpoint> members, MessageFn on_message,
           LinkFn on_link);
-  ~PeerNet();
+  ~PeerNet() override;
   PeerNet(const PeerNet&) = delete;
   PeerNet& operator=(const PeerNet&) = delete;
 
   // Listens on this member's endpoint and starts connecting to the others.
   Status Start();
   // Queues a frame on the outgoing link to `to`; false (nothing sent) if that link is not up.
-  bool Send(int to, Type type, std::string_view body);
-  bool Connected(int to) const;
+  bool Send(int to, Type type, std::string_view body) override;
+  bool Connected(int to) const override;
   // Peers whose link to this member is up (their kHello arrived).
   std::set<int> InboundPeers() const;
   void Stop();

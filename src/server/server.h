@@ -1,21 +1,23 @@
-// Server: the composition root. Owns the event loop, the listening socket, the connections, the
-// state machine, the watch tables, session liveness and the replicated log.
+// Server: one member's wiring. It composes the parts that hold the rules — the state machine,
+// the watch tables, the session driver, the role tracker and the outbox — with the client
+// connections, the replicated log and the peer links it is given, and runs the request pipeline.
+// It owns no socket, no timer and no thread: the process around it (Daemon, daemon.h, on libuv;
+// the simulation in tests/sim) hands it connections and peer messages, starts the log with
+// LogCallbacks(), and calls Tick() once per loop turn and no later than NextWakeMs().
 //
-// One libuv loop thread does everything (design brief, "Threading"): no locks around state, a
-// deterministic order. Writes become txns, batched per loop turn into one log entry; committed
-// entries are applied in order, and the server that holds a request's connection sends its reply.
-// Only this server decides session expiry (standalone or leader) and proposes it as a txn.
+// Writes become txns, batched per turn into one log entry; committed entries are applied in
+// order, and the member that holds a request's connection sends its reply. Only the leader
+// decides session expiry and proposes it as a txn. A new leader serves once a barrier has
+// committed; a follower once a catch-up marker it forwarded has come back through the log; a
+// member that knows no leader (or cannot reach it) for twice the election timeout stops
+// serving and closes its clients' connections, so that they move (role_tracker.h).
 //
-// Start-up: open the log and listen. Standalone, or as the leader of an ensemble, the server
-// serves once a barrier has committed (everything in the log is applied). A follower serves once
-// a catch-up marker it forwarded to the leader has come back through the log. A member that
-// knows no leader for twice the election timeout stops serving and closes its clients' connections,
-// so that they move to members that can still commit (ensemble.cc).
+// Threading: one loop thread does everything (design brief, "Threading"): no locks around
+// state, a deterministic order. docs/design.md shows the parts and one write's path.
 #pragma once
 
-#include <uv.h>
-
 #include <array>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -27,7 +29,6 @@
 
 #include "base/clock.h"
 #include "base/status.h"
-#include "consensus/libraft_log.h"
 #include "consensus/replicated_log.h"
 #include "server/admin/histogram.h"
 #include "server/admin/session_book.h"
@@ -35,7 +36,7 @@
 #include "server/connection.h"
 #include "server/disk_guard.h"
 #include "server/ensemble_messages.h"
-#include "server/peers.h"
+#include "server/peer_links.h"
 #include "server/outbox.h"
 #include "server/role_tracker.h"
 #include "server/session_driver.h"
@@ -44,10 +45,6 @@
 #include "watch/watch_manager.h"
 
 namespace paddock::server {
-
-namespace admin {
-class AdminEndpoint;
-}  // namespace admin
 
 // Server-wide counters for srvr/stat/mntr, the admin commands and /metrics.
 struct ServerStats {
@@ -95,28 +92,55 @@ struct ServerStats {
   void Reset();
 };
 
+// What the process around a Server provides besides the log and the peer links.
+class ServerIo {
+ public:
+  virtual ~ServerIo() = default;
+  // The admin endpoint's bound port, 0 when it is not serving.
+  virtual int AdminPort() const = 0;
+};
+
 class Server {
  public:
-  Server(Config config, const Clock* clock);
+  Server(Config config, const Clock* clock, ServerIo* io);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Opens the log and runs the loop until Stop(). Returns an error if start-up fails.
-  Status Run();
-  // Asks the loop to shut down gracefully (thread-safe: only signals the loop).
-  void RequestStop();
+  // What the log calls back with: committed entries, snapshots, restores.
+  consensus::Callbacks LogCallbacks();
+  // The log this member uses (the caller starts it with LogCallbacks() next), and how to read
+  // the free space of its disk. REQUIRES: before the log starts.
+  void Start(consensus::ReplicatedLog* log, std::function<int64_t()> disk_free_bytes);
+  // In an ensemble: the links to the other members (before the first Tick).
+  void SetPeers(PeerLinks* peers) { peers_ = peers; }
+  // One turn of work, after the turn's I/O: roles, throttled connections, parked handshakes,
+  // expiries and periodic jobs due at now, proposals, heartbeats, then every connection's output.
+  void Tick();
+  // When Tick must run next at the latest (monotonic ms); now when output is waiting.
+  int64_t NextWakeMs() const;
+  // Stops: every connection is aborted and no more work is done. The caller stops the log and
+  // the peer links afterwards.
+  void Shutdown();
+  bool stopping() const { return stopping_; }
 
+  // A connection the process accepted. Returns it (owned by the server until it is freed).
+  Connection* AddConnection(std::unique_ptr<Connection> c);
+  // maxClientCnxns: false if the connection's address has too many already (then abort it).
+  bool AdmitConnection(Connection& c);
   // Called by connections.
   void OnConnectionData(Connection& c);
   void OnConnectionClosing(Connection& c);
   void OnConnectionFreed(int64_t id);
   // A write to the connection completed: replies held back by its unsent output may go.
   void OnConnectionWritable(Connection& c);
-  // The connection has output queued: FlushOutput writes it at the end of this loop iteration.
+  // The connection has output queued: FlushOutput writes it at the end of this turn.
   void ScheduleFlush(int64_t connection_id);
   // The buffer every connection reads into (loop thread; its contents are consumed at once).
   std::span<char> ReadBuffer() { return read_buffer_; }
+  // The peer channel.
+  void OnPeerMessage(int from, PeerLinks::Type type, std::string_view body);
+  void OnPeerLink(int peer, bool up);
 
   // For four-letter words.
   const Config& config() const { return config_; }
@@ -146,28 +170,16 @@ class Server {
   }
   consensus::LogStats LogStats() const;
   // The admin endpoint's bound port, 0 when it is not serving.
-  int AdminPort() const;
+  int AdminPort() const { return io_->AdminPort(); }
 
  private:
-  // Start-up and shutdown.
-  consensus::LibraftOptions LogOptions() const;
-  Status Listen();
-  Status ListenOn(uv_tcp_t* listener, bool* listening, int port);
+  // Start-up, periodic work, shutdown.
   void StartServing();
   void StopServing(const char* why);
   void OnRestored(size_t bytes, int64_t took_ms);
-  void Shutdown();
-  static void OnNewConnection(uv_stream_t* server, int status);
-  static void OnCheck(uv_check_t* h);
+  void RunPeriodicJobs(int64_t now);
   void FlushOutput();
-  void InitLoopHandles();
-  static void OnSignal(uv_signal_t* h, int signum);
-  static void OnExpiryTimer(uv_timer_t* t);
-  static void OnCleanerTimer(uv_timer_t* t);
-  static void OnHandshakeTimer(uv_timer_t* t);
   void ScanConnections();
-  bool AdmitConnection(Connection& c);
-  void StartAdmin();
 
   // Requests (requests.cc).
   void HandleHandshake(Connection& c, std::string_view payload);
@@ -213,7 +225,6 @@ class Server {
   void CompleteWrite(const statemachine::Txn& txn, const statemachine::TxnResult& r);
 
   // The ensemble: roles, the peer channel, forwarding, touches (ensemble.cc).
-  Status StartPeers();
   void UpdateRole();
   bool LeaderLinkUp(uint64_t leader, int64_t now) const;
   void OnLeaderReady();
@@ -226,47 +237,31 @@ class Server {
   void ForwardBatch();
   void FailForwarded(uint64_t leader);
   void FailOrigin(int64_t seq, const char* why);
-  void OnPeerMessage(int from, PeerNet::Type type, std::string_view body);
   void OnForwarded(int from, std::string_view body);
   void OnHeartbeat(int from, std::string_view body);
   void SendHeartbeats();
   void TouchWaitingSessions();
-  static void OnPeerTimer(uv_timer_t* t);
 
   // Sessions.
   void TouchSession(int64_t session_id);
   void NoteDisconnect(const Connection& c);
-  void ArmExpiryTimer();
   void ExpireDueSessions();
   void RunCleaner();
 
   Config config_;
   const Clock* clock_;
-  uv_loop_t loop_{};
-  uv_tcp_t listener_{};
-  uv_tcp_t secure_listener_{};   // secureClientPort (TLS)
-  net::SslCtxPtr tls_ctx_;       // set when secureClientPort is configured
-  uv_check_t check_{};
-  uv_signal_t sigint_{};
-  uv_signal_t sigterm_{};
-  uv_timer_t expiry_timer_{};
-  uv_idle_t expiry_idle_{};
-  // Connections with output queued in this iteration; while any are, flush_idle_ keeps the loop
-  // from blocking in poll before OnCheck writes it.
+  ServerIo* io_;
+  // Connections with output queued in this turn (FlushOutput writes it).
   std::vector<int64_t> flush_ids_;
-  uv_idle_t flush_idle_{};
-  bool expiry_due_ = false;  // the expiry timer fired: decide in this turn's check phase
-  uv_timer_t cleaner_timer_{};
-  uv_timer_t handshake_timer_{};
   std::unordered_map<std::string, int32_t> connections_per_ip_;
-  uv_async_t stop_async_{};
-  bool listening_ = false;
-  bool secure_listening_ = false;
   bool stopping_ = false;
+  // Periodic jobs (Tick): heartbeats and the role check every tick/2 (ensemble), the scan for
+  // stalled connections and the container cleaner while serving.
+  int64_t next_heartbeat_ms_ = 0;
+  int64_t next_scan_ms_ = 0;
+  int64_t next_cleaner_ms_ = 0;
   // The ensemble (ensemble.cc). Standalone, this member is its only voter and always leads.
-  std::unique_ptr<PeerNet> peers_;
-  uv_timer_t peer_timer_{};
-  bool peer_timer_started_ = false;
+  PeerLinks* peers_ = nullptr;
   bool heartbeat_urgent_ = false;
   struct PeerState {
     Heartbeat::Role role = Heartbeat::Role::kNone;
@@ -279,7 +274,7 @@ class Server {
   statemachine::StateMachine sm_;
   watch::WatchManager watches_;
   SessionDriver session_driver_;
-  std::unique_ptr<consensus::ReplicatedLog> log_;
+  consensus::ReplicatedLog* log_ = nullptr;
   std::unique_ptr<DiskGuard> disk_guard_;  // refuses writes while the log's disk is full
 
   std::unordered_map<int64_t, std::unique_ptr<Connection>> connections_;
@@ -305,8 +300,6 @@ class Server {
   std::set<std::string> cleanup_pending_;
   ServerStats stats_;
   admin::SessionBook session_book_;
-  // Destroyed after the loop has run to its end (it joins its HTTP thread).
-  std::unique_ptr<admin::AdminEndpoint> admin_;
 };
 
 }  // namespace paddock::server

@@ -42,8 +42,12 @@ TEST(AdminRouter, StateRequestsGoToTheLoop) {
 
 class NotServingServer : public ::testing::Test {
  protected:
+  struct NoIo final : ServerIo {
+    int AdminPort() const override { return 0; }
+  };
   ManualClock clock_;
-  Server server_{Config{}, &clock_};
+  NoIo io_;
+  Server server_{Config{}, &clock_, &io_};
 };
 
 TEST_F(NotServingServer, CommandsAnswerThatTheServerIsNotServing) {
