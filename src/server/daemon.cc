@@ -1,5 +1,7 @@
 #include "server/daemon.h"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <csignal>
 
@@ -21,6 +23,13 @@ Daemon::Daemon(Config config, const Clock* clock)
 Daemon::~Daemon() { uv_loop_close(&loop_); }
 
 int Daemon::AdminPort() const { return admin_ ? admin_->port() : 0; }
+
+std::string Daemon::NewSecret(size_t bytes) {
+  std::string secret(bytes, '\0');
+  PADDOCK_ASSERT(RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()),
+                            static_cast<int>(secret.size())) == 1);
+  return secret;
+}
 
 // The log's settings: the data directory, Raft timing and, in an ensemble, every voter.
 consensus::LibraftOptions Daemon::LogOptions() const {

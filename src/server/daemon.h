@@ -40,6 +40,7 @@ class Daemon final : public ServerIo {
   void RequestStop();
 
   int AdminPort() const override;
+  std::string NewSecret(size_t bytes) override;
 
  private:
   consensus::LibraftOptions LogOptions() const;

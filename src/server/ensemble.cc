@@ -16,8 +16,6 @@
 // it heard from. So every member keeps every session's deadline, and a new leader keeps each
 // session's remaining time instead of resetting it to the full timeout. A new leader waits one
 // such interval before expiring anything, so that touches in flight arrive.
-#include <openssl/rand.h>
-
 #include <algorithm>
 
 #include "base/assert.h"
@@ -114,9 +112,8 @@ void Server::OnLeaderReady() {
   if (sm_.secret().empty()) {
     Txn init;
     init.kind = statemachine::TxnKind::kInit;
-    init.body.resize(session::kSecretBytes);
-    PADDOCK_ASSERT(RAND_bytes(reinterpret_cast<unsigned char*>(init.body.data()),
-                              static_cast<int>(init.body.size())) == 1);
+    init.body = io_->NewSecret(session::kSecretBytes);
+    PADDOCK_ASSERT(init.body.size() == session::kSecretBytes);
     init.time_ms = clock_->NowWallMs();
     Propose(std::move(init));
   }

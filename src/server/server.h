@@ -98,6 +98,8 @@ class ServerIo {
   virtual ~ServerIo() = default;
   // The admin endpoint's bound port, 0 when it is not serving.
   virtual int AdminPort() const = 0;
+  // `bytes` unpredictable bytes: the ensemble's secret, made by its first leader.
+  virtual std::string NewSecret(size_t bytes) = 0;
 };
 
 class Server {

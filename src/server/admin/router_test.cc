@@ -44,6 +44,7 @@ class NotServingServer : public ::testing::Test {
  protected:
   struct NoIo final : ServerIo {
     int AdminPort() const override { return 0; }
+    std::string NewSecret(size_t bytes) override { return std::string(bytes, 's'); }
   };
   ManualClock clock_;
   NoIo io_;

@@ -1,0 +1,373 @@
+#include "sim/cluster.h"
+
+#include <sstream>
+
+#include "base/assert.h"
+#include "proto/frame.h"
+
+namespace paddock::sim {
+
+// The peer channel of one member: messages are events, delivered after the link latency if the
+// link is still up then and the recipient is up (held while it is paused).
+class SimPeers final : public server::PeerLinks {
+ public:
+  SimPeers(Cluster* cluster, unsigned self) : cluster_(cluster), self_(self) {}
+  bool Send(int to, Type type, std::string_view body) override {
+    auto t = static_cast<unsigned>(to - 1);
+    if (!Connected(to)) return false;
+    Cluster* cl = cluster_;
+    unsigned from = self_;
+    uint64_t incarnation = cl->members_[t].incarnation;
+    std::string bytes(body);
+    cl->At(cl->NowMs() + cl->options_.latency_ms, [cl, from, t, incarnation, type, bytes] {
+      if (!cl->LinkUp(from, t)) return;
+      cl->DeliverToMember(t, incarnation, [from, type, bytes](server::Server& s) {
+        s.OnPeerMessage(static_cast<int>(from + 1), type, bytes);
+      });
+    });
+    return true;
+  }
+  bool Connected(int to) const override {
+    auto t = static_cast<unsigned>(to - 1);
+    return t < cluster_->size() && t != self_ && cluster_->LinkUp(self_, t) &&
+           cluster_->members_[t].server != nullptr;
+  }
+
+ private:
+  Cluster* cluster_;
+  unsigned self_;
+};
+
+// The server side of a client connection.
+class SimConnection final : public server::Connection {
+ public:
+  SimConnection(Cluster* cluster, unsigned member, server::Server* server, int64_t id,
+                ClientEnd* client)
+      : Connection(id, proto::kJuteMaxBufferDefault),
+        cluster_(cluster),
+        member_(member),
+        server_(server),
+        client_(client) {}
+
+  ClientEnd* client() const { return client_; }
+  unsigned member() const { return member_; }
+
+  bool secure() const override { return false; }
+  void Send(std::string_view frames_bytes) override {
+    if (closing()) return;
+    if (!answered_ && state == State::kOpen) CheckConnected();
+    if (out_.empty()) output_progress_mono_ms_ = cluster_->NowMs();
+    out_.append(frames_bytes);
+    if (out_.size() > max_unsent_bytes_) {
+      Abort("client not reading: unsent output over paddock.maxUnsentBytes");
+      return;
+    }
+    if (!flush_scheduled_) {
+      flush_scheduled_ = true;
+      server_->ScheduleFlush(id_);
+    }
+  }
+  void FlushQueued() override {
+    flush_scheduled_ = false;
+    if (!out_.empty()) {
+      cluster_->DeliverToClient(this, std::move(out_), false);
+      out_.clear();
+      output_progress_mono_ms_ = cluster_->NowMs();
+    }
+    if (!closing()) server_->OnConnectionWritable(*this);
+  }
+  void Close(const char* reason) override {
+    if (closing()) return;
+    state = State::kClosing;
+    close_reason = reason;
+    server_->OnConnectionClosing(*this);
+    cluster_->DeliverToClient(this, std::move(out_), true);
+    out_.clear();
+    // Freed a moment later, as libuv's close callback would.
+    Cluster* cl = cluster_;
+    unsigned m = member_;
+    uint64_t incarnation = cl->members_[m].incarnation;
+    int64_t id = id_;
+    cl->At(cl->NowMs(), [cl, m, incarnation, id] {
+      Cluster::MemberSlot& slot = cl->members_[m];
+      if (slot.incarnation != incarnation || slot.server == nullptr) return;
+      slot.connections.erase(id);
+      slot.server->OnConnectionFreed(id);
+    });
+  }
+  void Abort(const char* reason) override {
+    out_.clear();
+    Close(reason);
+  }
+  void PauseReading() override { reading_paused_ = true; }
+  void ResumeReading() override { reading_paused_ = false; }
+  size_t unsent_bytes() const override { return out_.size(); }
+
+ private:
+  // The first frame of an open connection is its CONNECTED answer: the member must hold the
+  // session then, attached through the log.
+  void CheckConnected() {
+    answered_ = true;
+    if (server_->state().sessions().Contains(session_id) && attach_zxid > 0) return;
+    std::ostringstream o;
+    o << "member " << member_ + 1 << " answered CONNECTED for session 0x" << std::hex
+      << session_id << " which its state does not hold (attach_zxid 0x" << attach_zxid << ")";
+    cluster_->Violation(o.str());
+  }
+
+  Cluster* cluster_;
+  unsigned member_;
+  server::Server* server_;
+  ClientEnd* client_;
+  std::string out_;
+  bool flush_scheduled_ = false;
+  bool answered_ = false;
+};
+
+Cluster::Cluster(testing::SimConsensus* consensus, Options options)
+    : io_(options.seed),
+      consensus_(consensus),
+      options_(options),
+      clock_(consensus),
+      members_(options.members) {
+  PADDOCK_ASSERT(consensus_->size() == options.members);
+  for (unsigned i = 0; i < size(); i++) StartMember(i);
+}
+
+Cluster::~Cluster() {
+  // Servers go first: nothing they hold may be called back afterwards.
+  for (MemberSlot& m : members_) {
+    m.connections.clear();
+    m.server.reset();
+  }
+}
+
+server::Server* Cluster::Member(unsigned i) const { return members_[i].server.get(); }
+
+void Cluster::StartMember(unsigned i) {
+  MemberSlot& m = members_[i];
+  server::Config config;
+  config.server_id = static_cast<int32_t>(i + 1);
+  config.tick_ms = options_.tick_ms;
+  config.election_timeout_ms = 0;
+  for (unsigned j = 0; j < size(); j++) {
+    server::ServerEntry e;
+    e.host = "sim";
+    config.servers[static_cast<int32_t>(j + 1)] = e;
+  }
+  m.incarnation++;
+  m.crashed = false;
+  m.paused = false;
+  m.held.clear();
+  m.links_up.clear();
+  m.connections.clear();
+  m.last_zxid = 0;
+  m.sessions.clear();
+  m.peers = std::make_unique<SimPeers>(this, i);
+  m.server = std::make_unique<server::Server>(config, &clock_, &io_);
+  m.server->Start(&consensus_->Member(i), [] { return int64_t{1} << 40; });
+  m.server->SetPeers(m.peers.get());
+  PADDOCK_ASSERT(consensus_->Member(i).Start(m.server->LogCallbacks()).ok());
+}
+
+void Cluster::At(int64_t at_ms, std::function<void()> fn) {
+  events_.push(Event{at_ms, next_seq_++, std::move(fn)});
+}
+
+void Cluster::DeliverToMember(unsigned i, uint64_t incarnation,
+                              std::function<void(server::Server&)> fn) {
+  MemberSlot& m = members_[i];
+  if (m.incarnation != incarnation || m.server == nullptr) return;  // it crashed meanwhile
+  auto deliver = [this, i, incarnation, fn = std::move(fn)] {
+    MemberSlot& slot = members_[i];
+    if (slot.incarnation == incarnation && slot.server != nullptr) fn(*slot.server);
+  };
+  if (m.paused) {
+    m.held.push_back(std::move(deliver));
+  } else {
+    deliver();
+  }
+}
+
+void Cluster::DeliverToClient(SimConnection* c, std::string bytes, bool close) {
+  ClientEnd* client = c->client();
+  int64_t id = c->id();
+  At(NowMs() + options_.latency_ms, [client, id, bytes = std::move(bytes), close] {
+    if (!bytes.empty()) client->OnBytes(id, bytes);
+    if (close) client->OnClosed(id);
+  });
+}
+
+int64_t Cluster::Connect(unsigned member, ClientEnd* client) {
+  MemberSlot& m = members_[member];
+  if (m.server == nullptr) return 0;
+  int64_t id = next_connection_id_++;
+  auto c = std::make_unique<SimConnection>(this, member, m.server.get(), id, client);
+  SimConnection* raw = c.get();
+  raw->remote_ip = "10.0.0." + std::to_string(id % 200 + 1);
+  raw->remote_port = static_cast<int>(id % 60000);
+  m.server->AddConnection(std::move(c));
+  raw->identities.push_back({"ip", raw->remote_ip});
+  m.connections[id] = raw;
+  if (!m.server->AdmitConnection(*raw)) raw->Abort("too many connections from this address");
+  return id;
+}
+
+void Cluster::SendToMember(unsigned member, int64_t connection, std::string bytes) {
+  uint64_t incarnation = members_[member].incarnation;
+  At(NowMs() + options_.latency_ms, [this, member, incarnation, connection, bytes] {
+    DeliverToMember(member, incarnation, [this, member, connection, bytes](server::Server& s) {
+      auto it = members_[member].connections.find(connection);
+      if (it == members_[member].connections.end() || it->second->closing()) return;
+      it->second->frames.Append(bytes);
+      if (!it->second->reading_paused()) s.OnConnectionData(*it->second);
+    });
+  });
+}
+
+void Cluster::Hangup(unsigned member, int64_t connection) {
+  uint64_t incarnation = members_[member].incarnation;
+  At(NowMs() + options_.latency_ms, [this, member, incarnation, connection] {
+    DeliverToMember(member, incarnation, [this, member, connection](server::Server&) {
+      auto it = members_[member].connections.find(connection);
+      if (it == members_[member].connections.end()) return;
+      it->second->closed_by_peer = !it->second->closing();
+      it->second->Abort("client closed");
+    });
+  });
+}
+
+void Cluster::Cut(unsigned from, unsigned to) {
+  if (!cut_.insert({from, to}).second) return;
+  consensus_->CutLink(from, to);
+}
+
+void Cluster::Mend(unsigned from, unsigned to) {
+  if (cut_.erase({from, to}) == 0) return;
+  consensus_->MendLink(from, to);
+}
+
+void Cluster::Pause(unsigned i) {
+  MemberSlot& m = members_[i];
+  if (m.paused || m.server == nullptr || consensus_->State(i) != testing::MemberState::kUp) return;
+  consensus_->Kill(i);
+  m.paused = true;
+}
+
+void Cluster::Resume(unsigned i) {
+  MemberSlot& m = members_[i];
+  if (!m.paused) return;
+  consensus_->Revive(i);
+  m.paused = false;
+  std::vector<std::function<void()>> held;
+  held.swap(m.held);
+  for (auto& fn : held) fn();
+}
+
+void Cluster::Crash(unsigned i) {
+  MemberSlot& m = members_[i];
+  if (m.server == nullptr || m.paused || consensus_->State(i) != testing::MemberState::kUp) return;
+  consensus_->Crash(i);
+  for (auto& [id, c] : m.connections) DeliverToClient(c, std::string(), true);
+  m.connections.clear();
+  m.server.reset();
+  m.peers.reset();
+  m.crashed = true;
+  m.incarnation++;
+}
+
+void Cluster::ResetConnections(unsigned i) {
+  MemberSlot& m = members_[i];
+  if (m.server == nullptr || m.paused) return;
+  std::vector<SimConnection*> all;
+  for (auto& [id, c] : m.connections) all.push_back(c);
+  for (SimConnection* c : all) {
+    c->closed_by_peer = !c->closing();
+    c->Abort("connection reset");
+  }
+}
+
+void Cluster::HealAll() {
+  for (auto [from, to] : std::set<std::pair<unsigned, unsigned>>(cut_)) Mend(from, to);
+  for (unsigned i = 0; i < size(); i++) Resume(i);
+}
+
+void Cluster::RunDue() {
+  while (!events_.empty() && events_.top().at <= NowMs()) {
+    // Copy out before running: the function may push new events.
+    std::function<void()> fn = events_.top().fn;
+    events_.pop();
+    fn();
+  }
+}
+
+void Cluster::SyncPeerLinks() {
+  for (unsigned i = 0; i < size(); i++) {
+    MemberSlot& m = members_[i];
+    if (m.server == nullptr || m.paused) continue;
+    for (unsigned j = 0; j < size(); j++) {
+      if (j == i) continue;
+      bool up = m.peers->Connected(static_cast<int>(j + 1));
+      bool was = m.links_up.count(j) != 0;
+      if (up == was) continue;
+      if (up) {
+        m.links_up.insert(j);
+      } else {
+        m.links_up.erase(j);
+      }
+      m.server->OnPeerLink(static_cast<int>(j + 1), up);
+    }
+  }
+}
+
+void Cluster::TickMembers() {
+  for (unsigned i = 0; i < size(); i++) {
+    MemberSlot& m = members_[i];
+    if (m.crashed && consensus_->State(i) == testing::MemberState::kDown) StartMember(i);
+    if (m.server != nullptr && !m.paused) m.server->Tick();
+  }
+}
+
+// Sessions never come back: once a member applied a session's close (its table lost it while
+// its log moved forward), no member that has applied as far may hold it again.
+void Cluster::TrackSessions() {
+  for (unsigned i = 0; i < size(); i++) {
+    MemberSlot& m = members_[i];
+    if (m.server == nullptr) continue;
+    const statemachine::StateMachine& sm = m.server->state();
+    std::set<int64_t> now_held;
+    for (const auto& [id, s] : sm.sessions().sessions()) now_held.insert(id);
+    if (sm.last_zxid() >= m.last_zxid) {
+      for (int64_t id : m.sessions) {
+        if (now_held.count(id) == 0 && closed_by_zxid_.count(id) == 0) {
+          closed_by_zxid_[id] = sm.last_zxid();
+          closed_ms_[id] = NowMs();
+        }
+      }
+    }
+    for (int64_t id : now_held) {
+      auto c = closed_by_zxid_.find(id);
+      if (c != closed_by_zxid_.end() && sm.last_zxid() >= c->second) {
+        std::ostringstream o;
+        o << "session 0x" << std::hex << id << std::dec << " came back on member " << i + 1
+          << " at zxid 0x" << std::hex << sm.last_zxid() << " after its close (by 0x"
+          << c->second << ")";
+        Violation(o.str());
+      }
+    }
+    m.sessions = std::move(now_held);
+    m.last_zxid = sm.last_zxid();
+  }
+}
+
+int64_t Cluster::Step() {
+  consensus_->Step();
+  RunDue();
+  SyncPeerLinks();
+  TickMembers();
+  RunDue();  // what the turn sent at once (no latency) goes now
+  TrackSessions();
+  return NowMs();
+}
+
+}  // namespace paddock::sim
