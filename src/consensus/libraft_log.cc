@@ -207,16 +207,25 @@ int LibraftLog::GuardedAppend(raft_io* io, raft_io_append* req, const raft_entry
 }
 
 void LibraftLog::GuardedAppendDone(raft_io_append* req, int status) noexcept {
-  if (status != 0) {
-    std::fprintf(stderr, "paddock: fatal: raft log write failed: %s\n", raft_strerror(status));
-    std::abort();
-  }
   for (auto& [io, self] : Instances()) {
     auto it = self->append_cbs_.find(req);
     if (it == self->append_cbs_.end()) continue;
+    // raft_close cancels the appends still queued behind the write in progress (RAFT_CANCELED):
+    // their entries never reached the disk, and libraft has already failed the proposals they
+    // carried (outcome unknown to their clients). That is a normal shutdown. Any other failure,
+    // and a cancel outside shutdown, is a disk error: fail-stop.
+    if (status != 0 && !(status == RAFT_CANCELED && self->stopping_)) {
+      std::fprintf(stderr, "paddock: fatal: raft log write failed: %s\n", raft_strerror(status));
+      std::fflush(stderr);
+      std::abort();
+    }
     raft_io_append_cb cb = it->second.cb;
-    self->fsync_.Record(MicrosSince(it->second.start));
+    if (status == 0) self->fsync_.Record(MicrosSince(it->second.start));
     self->append_cbs_.erase(it);
+    if (status == RAFT_CANCELED && self->in_raft_close_) {
+      self->canceled_appends_.emplace_back(req, cb);  // handed to libraft by Stop()
+      return;
+    }
     cb(req, status);
     return;
   }
@@ -462,6 +471,7 @@ LogStats LibraftLog::Stats() const {
 
 void LibraftLog::Stop(std::function<void()> done) {
   stop_done_ = std::move(done);
+  stopping_ = true;  // before raft_close, which cancels queued appends (GuardedAppendDone)
   if (!started_) {
     if (io_ready_) raft_uv_close(&io_);
     if (tcp_transport_) raft_uv_tcp_close(&transport_);
@@ -471,6 +481,7 @@ void LibraftLog::Stop(std::function<void()> done) {
     return;
   }
   raft_.data = this;
+  in_raft_close_ = true;
   raft_close(&raft_, [](raft* r) {
     auto* self = static_cast<LibraftLog*>(r->data);
     raft_uv_close(&self->io_);
@@ -480,6 +491,28 @@ void LibraftLog::Stop(std::function<void()> done) {
     self->started_ = false;
     self->stop_done_();
   });
+  in_raft_close_ = false;
+  ReturnCanceledAppends();
+}
+
+// The appends raft_close cancelled go back to libraft newest first. On a failed append, libraft
+// 0.15's leader callback (appendLeaderCb) truncates its in-memory log from the append's first
+// index without checking that the index is still in the log (upstream fixed it later, in
+// 8b9c95c). Oldest first, as raft_close cancels them, the first truncation removes the entries of
+// every later append, and the next callback truncates past the end of the log: a SIGSEGV on
+// SIGTERM under write load (tests/crash/sigterm_under_load_test.py). Newest first, every
+// truncation starts inside the log.
+void LibraftLog::ReturnCanceledAppends() {
+  if (canceled_appends_.empty()) return;
+  // The log is closed only on a later loop turn (libraft closes its timer first), so its state
+  // is still there for these callbacks.
+  PADDOCK_ASSERT(started_);
+  PADDOCK_LOG_INFO("log appends cancelled by the shutdown count={}", canceled_appends_.size());
+  std::vector<std::pair<raft_io_append*, raft_io_append_cb>> canceled;
+  canceled.swap(canceled_appends_);
+  for (auto it = canceled.rbegin(); it != canceled.rend(); ++it) {
+    it->second(it->first, RAFT_CANCELED);
+  }
 }
 
 }  // namespace paddock::consensus

@@ -5,6 +5,7 @@
 // other code needs to know them:
 //  * every entry is framed as [u32 length][payload] and padded to a multiple of 8 bytes;
 //  * any log-append I/O error aborts the process (fail-stop; no divergence after a bad write);
+//    the appends a shutdown cancels are no error, and go back to libraft newest first;
 //  * automatic recovery is off: a damaged segment stops start-up instead of being dropped;
 //  * the directory is checked before libraft loads it (data_dir_check.h): damage libraft would
 //    crash, hang or silently truncate on stops start-up with a message naming the file;
@@ -88,6 +89,7 @@ class LibraftLog final : public ReplicatedLog {
   static int GuardedAppend(raft_io* io, raft_io_append* req, const raft_entry entries[],
                            unsigned n, raft_io_append_cb cb) noexcept;
   static void GuardedAppendDone(raft_io_append* req, int status) noexcept;
+  void ReturnCanceledAppends();
   Status Bootstrap();
   Status StartError() const;
 
@@ -101,6 +103,8 @@ class LibraftLog final : public ReplicatedLog {
   raft raft_{};
   bool io_ready_ = false;
   bool started_ = false;
+  bool stopping_ = false;  // Stop() was called: libraft's cancellations are expected
+  bool in_raft_close_ = false;
   std::function<void()> stop_done_;
   std::string restore_error_;  // why the last snapshot restore failed, for StartError()
   // The guarded append: libraft's own append and the callbacks it passed.
@@ -111,6 +115,8 @@ class LibraftLog final : public ReplicatedLog {
     std::chrono::steady_clock::time_point start;
   };
   std::unordered_map<raft_io_append*, PendingAppend> append_cbs_;
+  // Appends raft_close cancelled, in the order it cancelled them (see ReturnCanceledAppends).
+  std::vector<std::pair<raft_io_append*, raft_io_append_cb>> canceled_appends_;
   // Measured here for Stats(): append durations and the last snapshot.
   DurationHistogram fsync_;
   int64_t snapshots_taken_ = 0;
