@@ -160,8 +160,11 @@ Status LibraftLog::Start(Callbacks callbacks) {
 // raft_start failed. libraft names the segment it could not load, but not the snapshot whose
 // restore (our digest check) failed: that one is the newest in the directory.
 Status LibraftLog::StartError() const {
-  std::string message = std::string("raft start (log in ") + options_.dir +
-                        "): " + raft_errmsg(const_cast<raft*>(&raft_));
+  std::string message = std::string("raft start (log in ") + options_.dir + ")";
+  // libraft leaves its message empty when the restore callback failed.
+  if (const char* why = raft_errmsg(const_cast<raft*>(&raft_)); why != nullptr && *why != '\0') {
+    message += std::string(": ") + why;
+  }
   if (restore_error_.empty()) return Status::Error(message);
   std::vector<std::string> names;
   if (DIR* d = opendir(options_.dir.c_str()); d != nullptr) {
@@ -384,15 +387,19 @@ int LibraftLog::FsmSnapshotFinalize(raft_fsm* fsm, raft_buffer* bufs[], unsigned
   return 0;
 }
 
+// Who frees the snapshot's buffer, in libraft 0.15: the restore callback on success (ownership
+// passes to the state machine; snapshotRestore then frees only the array of buffers), libraft
+// itself on failure (raft_start destroys the whole snapshot, installSnapshotCb frees the data).
+// Freeing it here on failure too was a double free: a crash instead of the start-up error.
 int LibraftLog::FsmRestore(raft_fsm* fsm, raft_buffer* buf) noexcept {
   auto* self = static_cast<LibraftLog*>(fsm->data);
   Status s = self->callbacks_.restore({static_cast<const char*>(buf->base), buf->len});
-  raft_free(buf->base);
   if (!s.ok()) {
     PADDOCK_LOG_ERROR("snapshot restore failed error=\"{}\"", s.message());
     self->restore_error_ = s.message();
     return RAFT_CORRUPT;
   }
+  raft_free(buf->base);
   return 0;
 }
 

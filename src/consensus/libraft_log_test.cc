@@ -1,11 +1,18 @@
 // Proves the entry framing that protects against libraft 0.15's unpadded-entry bug: every framed
-// entry is a multiple of 8 bytes, round-trips exactly, and malformed framing is rejected.
+// entry is a multiple of 8 bytes, round-trips exactly, and malformed framing is rejected. Then,
+// on a real log in a temporary directory: forked snapshots restore the state they captured, and
+// a snapshot the state machine rejects stops start-up with an error naming the file (no double
+// free of libraft's buffer).
 #include "consensus/libraft_log.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
+
+#include "consensus/data_dir_check.h"
 
 namespace paddock::consensus {
 namespace {
@@ -46,28 +53,41 @@ class LibraftSnapshotTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // Opens the log, waits to lead, proposes `entries` one by one, and closes it. Returns the count
-  // of applied entries (restored plus applied) as the state machine saw it.
-  int64_t Run(int entries, int64_t* restored) {
-    uv_loop_t loop;
-    uv_loop_init(&loop);
+  LibraftOptions Options() const {
     LibraftOptions o;
     o.dir = dir_.string();
     o.snapshot_threshold = 16;
     o.snapshot_trailing = 4;
     o.election_timeout_ms = 100;
     o.heartbeat_timeout_ms = 10;
-    LibraftLog log(&loop, o);
-    int64_t count = 0;
+    return o;
+  }
+
+  // The state machine: a count of applied entries, its snapshot the count in decimal. A
+  // snapshot that is not a number fails the restore, as one failing Paddock's digest does.
+  static Callbacks CountingCallbacks(int64_t* count, int64_t* restored) {
     Callbacks cb;
-    cb.apply = [&count](std::string_view) { count++; };
-    cb.snapshot = [&count] { return std::to_string(count); };
-    cb.restore = [&count, restored](std::string_view snap) {
-      count = std::stoll(std::string(snap));
-      *restored = count;
+    cb.apply = [count](std::string_view) { (*count)++; };
+    cb.snapshot = [count] { return std::to_string(*count); };
+    cb.restore = [count, restored](std::string_view snap) {
+      if (snap.empty() || snap.find_first_not_of("0123456789") != std::string_view::npos) {
+        return Status::Error("snapshot: not a count (damaged)");
+      }
+      *count = std::stoll(std::string(snap));
+      if (restored != nullptr) *restored = *count;
       return Status::Ok();
     };
-    EXPECT_TRUE(log.Start(std::move(cb)).ok());
+    return cb;
+  }
+
+  // Opens the log, waits to lead, proposes `entries` one by one, and closes it. Returns the count
+  // of applied entries (restored plus applied) as the state machine saw it.
+  int64_t Run(int entries, int64_t* restored) {
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    LibraftLog log(&loop, Options());
+    int64_t count = 0;
+    EXPECT_TRUE(log.Start(CountingCallbacks(&count, restored)).ok());
     int proposed = 0;
     int committed = 0;
     bool done = false;
@@ -104,6 +124,33 @@ class LibraftSnapshotTest : public ::testing::Test {
     return count;
   }
 
+  // Opens the log and closes it again; returns what Start said.
+  Status StartAndStop() {
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    LibraftLog log(&loop, Options());
+    int64_t count = 0;
+    Status s = log.Start(CountingCallbacks(&count, nullptr));
+    log.Stop([] {});
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    return s;
+  }
+
+  // Replaces the newest snapshot's data with `bytes` bytes that are no count, written raw:
+  // libraft reads a file without an LZ4 frame as it is, and has no checksum of its own over the
+  // data, so only the state machine's restore can reject it. Returns the file's name.
+  std::string DamageNewestSnapshot(size_t bytes) {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+      names.push_back(e.path().filename().string());
+    }
+    std::string newest = NewestSnapshot(names);
+    EXPECT_FALSE(newest.empty());
+    std::ofstream(dir_ / newest, std::ios::binary | std::ios::trunc) << std::string(bytes, 'x');
+    return newest;
+  }
+
   std::filesystem::path dir_;
 };
 
@@ -119,6 +166,32 @@ TEST_F(LibraftSnapshotTest, ForkedSnapshotsRestoreTheStateTheyCaptured) {
   EXPECT_EQ(Run(20, &restored), 120);
   EXPECT_GE(restored, 16);  // the newest snapshot's count, then replayed entries on top
   EXPECT_LE(restored, 100);
+}
+
+// libraft 0.15 frees the buffer of a snapshot whose restore failed itself (raft_start through
+// snapshotDestroy, and installSnapshotCb on a follower), and takes it over only when the restore
+// succeeds. A restore that also freed it on failure freed it twice: instead of the start-up
+// error below, the process died in the raft heap's check of the second free (small buffers) or
+// on the unmapped header (buffers of a mapping of their own, over 64 KiB).
+TEST_F(LibraftSnapshotTest, ASmallCorruptSnapshotStopsStartUpWithAnErrorNamingIt) {
+  int64_t restored = -1;
+  ASSERT_EQ(Run(40, &restored), 40);
+  std::string damaged = DamageNewestSnapshot(100);
+  Status s = StartAndStop();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(damaged + " (the newest, which libraft loads) is corrupt"),
+            std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("not a count (damaged)"), std::string::npos) << s.message();
+}
+
+TEST_F(LibraftSnapshotTest, ALargeCorruptSnapshotStopsStartUpWithAnErrorNamingIt) {
+  int64_t restored = -1;
+  ASSERT_EQ(Run(40, &restored), 40);
+  std::string damaged = DamageNewestSnapshot(1 << 20);
+  Status s = StartAndStop();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(damaged + " (the newest, which libraft loads) is corrupt"),
+            std::string::npos) << s.message();
 }
 
 }  // namespace
