@@ -154,7 +154,29 @@ Status LibraftLog::Start(Callbacks callbacks) {
   rv = raft_start(&raft_);
   if (rv != 0) return StartError();
   started_ = true;
+  uv_check_init(loop_, &available_check_);
+  available_check_.data = this;
+  uv_check_start(&available_check_, FailStopIfUnavailable);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&available_check_));
   return Status::Ok();
+}
+
+// After every loop turn's I/O: libraft turns UNAVAILABLE on its own when an error inside it ends
+// its part in the ensemble (in 0.15: a failed snapshot, a failed vote or tick, a log that
+// conflicts with a committed entry), and reports it nowhere; the member would go on running
+// without ever serving again. Fail-stop instead, with the cause, so that it is restarted.
+void LibraftLog::FailStopIfUnavailable(uv_check_t* h) {
+  auto* self = static_cast<LibraftLog*>(h->data);
+  if (self->stopping_ || raft_state(&self->raft_) != RAFT_UNAVAILABLE) return;
+  std::string cause = self->last_error_;
+  if (const char* why = raft_errmsg(&self->raft_); cause.empty() && why != nullptr) cause = why;
+  if (cause.empty()) cause = "libraft gave no reason";
+  std::fprintf(stderr,
+               "paddock: fatal: libraft stopped taking part in the ensemble (state UNAVAILABLE "
+               "outside a shutdown): %s\n",
+               cause.c_str());
+  std::fflush(stderr);
+  std::abort();
 }
 
 // raft_start failed. libraft names the segment it could not load, but not the snapshot whose
@@ -296,47 +318,73 @@ int LibraftLog::FsmSnapshotFork(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n)
   *n = 0;
   self->snapshot_start_ = std::chrono::steady_clock::now();
   int fd = memfd_create("paddock-snapshot", MFD_CLOEXEC);
-  if (fd < 0) {
-    PADDOCK_LOG_ERROR("snapshot not taken error=\"memfd_create: {}\"", std::strerror(errno));
-    return RAFT_IOERR;
-  }
-  if (self->callbacks_.snapshot_started) self->callbacks_.snapshot_started();
+  if (fd < 0) return self->SnapshotNotTaken("memfd_create", errno);
   pid_t parent = getpid();
-  pid_t pid = fork();
+  pid_t pid = self->options_.fork_for_test ? self->options_.fork_for_test() : fork();
   if (pid < 0) {
-    PADDOCK_LOG_ERROR("snapshot not taken error=\"fork: {}\"", std::strerror(errno));
+    int err = errno;
     close(fd);
-    return RAFT_IOERR;
+    return self->SnapshotNotTaken("fork", err);
   }
-  if (pid == 0) {
-    // The child: only serializes and writes. It holds none of the parent's descriptors (a
-    // client socket closed by the parent must close now, and a restarted server must be able
-    // to bind its ports even while this child finishes), it dies with the parent, and signals
-    // meant for the group end it plainly (the parent's handlers would forward them to the
-    // parent's loop).
-    if (fd > 3) close_range(3, static_cast<unsigned>(fd) - 1, 0);
-    close_range(static_cast<unsigned>(fd) + 1, ~0U, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);  // the parent is already gone
-    std::signal(SIGTERM, SIG_DFL);
-    std::signal(SIGINT, SIG_DFL);
-    std::string state = self->callbacks_.snapshot();
-    const char* p = state.data();
-    size_t left = state.size();
-    while (left > 0) {
-      ssize_t w = write(fd, p, left);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) _exit(1);
-      p += w;
-      left -= static_cast<size_t>(w);
-    }
-    _exit(0);
-  }
+  if (pid == 0) self->SnapshotChild(fd, parent);
+  if (self->callbacks_.snapshot_started) self->callbacks_.snapshot_started();
   self->snapshot_child_ = pid;
   self->snapshot_fd_ = fd;
   self->snapshot_capture_us_last_ = MicrosSince(self->snapshot_start_);
   self->AfterSnapshotCapture();
   return 0;
+}
+
+// The child: only serializes and writes. It holds none of the parent's descriptors (a client
+// socket closed by the parent must close now, and a restarted server must be able to bind its
+// ports even while this child finishes), it dies with the parent, and signals meant for the
+// group end it plainly (the parent's handlers would forward them to the parent's loop).
+void LibraftLog::SnapshotChild(int fd, pid_t parent) {
+  if (fd > 3) close_range(3, static_cast<unsigned>(fd) - 1, 0);
+  close_range(static_cast<unsigned>(fd) + 1, ~0U, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);  // the parent is already gone
+  std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGINT, SIG_DFL);
+  std::string state = callbacks_.snapshot();
+  const char* p = state.data();
+  size_t left = state.size();
+  while (left > 0) {
+    ssize_t w = write(fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) _exit(1);
+    p += w;
+    left -= static_cast<size_t>(w);
+  }
+  _exit(0);
+}
+
+// The fork or its memfd failed. For want of a process, memory or a descriptor (EAGAIN, ENOMEM,
+// EMFILE, ENFILE), which a moment later may be there, the answer is RAFT_BUSY: libraft drops
+// this attempt and tries again after the next entry it applies. Any other error is answered as
+// one, and libraft 0.15 then stops a follower (UNAVAILABLE: FailStopIfUnavailable ends the
+// process) while a leader ignores it and tries again; a follower once stopped there for good on
+// a transient error too, silently. libraft tries after every entry, so the lines are at most
+// one a second.
+int LibraftLog::SnapshotNotTaken(const char* what, int err) {
+  bool transient =
+      err == EAGAIN || err == ENOMEM || err == EMFILE || err == ENFILE || err == EINTR;
+  std::string error = std::string(what) + ": " + std::strerror(err);
+  snapshot_failures_++;
+  auto now = std::chrono::steady_clock::now();
+  if (now - snapshot_failure_logged_ >= std::chrono::seconds(1)) {
+    snapshot_failure_logged_ = now;
+    if (transient) {
+      PADDOCK_LOG_WARN("snapshot postponed error=\"{}\" failures={} action=\"libraft tries "
+                       "again after the next entry\"", error, snapshot_failures_);
+    } else {
+      PADDOCK_LOG_ERROR("snapshot not taken error=\"{}\" failures={}", error, snapshot_failures_);
+    }
+    snapshot_failures_ = 0;
+  }
+  if (transient) return RAFT_BUSY;
+  last_error_ = "snapshot not taken: " + error;
+  return RAFT_IOERR;
 }
 
 // fsm v3, on a threadpool thread: waits for the child and maps what it wrote.
@@ -487,6 +535,7 @@ void LibraftLog::Stop(std::function<void()> done) {
     stop_done_();
     return;
   }
+  uv_close(reinterpret_cast<uv_handle_t*>(&available_check_), nullptr);
   raft_.data = this;
   in_raft_close_ = true;
   raft_close(&raft_, [](raft* r) {
