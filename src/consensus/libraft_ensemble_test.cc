@@ -1,13 +1,16 @@
-// Proves what a member does when its snapshot cannot be forked, in a real ensemble: two voters,
+// Proves what a member does when a snapshot goes wrong, in a real ensemble: two or three voters,
 // each a LibraftLog with its own directory, on one loop, over libraft's TCP transport on
 // loopback; snapshots every 16 entries; the state is a count of applied entries. The fork is
-// replaced through LibraftOptions::fork_for_test by one that fails with chosen errors first.
+// replaced through LibraftOptions::fork_for_test by one that fails with chosen errors.
 //  * Errors of a moment (no process, memory or descriptor to spare) postpone the snapshot: both
 //    members, follower included, go on applying every entry and snapshot once the fork works.
 //    (libraft 0.15 stops a follower whose snapshot fails with anything but RAFT_BUSY: it
 //    turned UNAVAILABLE, and stayed so, silently.)
 //  * When libraft stops a member anyway, outside a shutdown, the process ends at once with one
 //    line naming the cause (a death test, with an error no retry can cure).
+//  * A member started late is sent the leader's snapshot and catches up; if its restore fails,
+//    the process ends with one line naming the cause, instead of a member that can apply
+//    nothing more.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -28,7 +31,6 @@
 namespace paddock::consensus {
 namespace {
 
-constexpr int kMembers = 2;
 constexpr auto kRunTimeout = std::chrono::seconds(30);
 
 // A loopback port nothing listened on a moment ago.
@@ -45,12 +47,32 @@ uint16_t FreeLoopbackPort() {
   return ntohs(a.sin_port);
 }
 
+// What a run does. Entries are proposed one at a time through whoever leads, in two stages:
+// first `entries_failing` while every snapshot fork fails with `errors` in turn, then a pause of
+// kIdle (a follower learns of the last commit from a heartbeat, and libraft 0.15 stops it only
+// if a snapshot fails there: a failure while it applies after an append is dropped), then
+// `entries_after` more while forks fail with `errors_after` (empty: they fork).
+struct Plan {
+  int members = 2;
+  int entries_failing = 0;
+  std::vector<int> errors{};
+  int entries_after = 0;
+  std::vector<int> errors_after{};
+  // The last member starts only once the first stage is committed (the leader has compacted
+  // its log by then, so it is sent a snapshot); its restore may be made to fail.
+  bool late_member = false;
+  bool late_member_rejects_snapshot = false;
+};
+
 class LibraftEnsembleTest : public ::testing::Test {
  protected:
   struct Member {
     std::unique_ptr<LibraftLog> log;
     int64_t applied = 0;
     int forks_failed = 0;
+    bool started = false;
+    bool rejects_snapshot = false;
+    int restored = 0;
   };
 
   void SetUp() override {
@@ -61,30 +83,33 @@ class LibraftEnsembleTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // Two stages, entries proposed one at a time through whoever leads. First `entries_failing`
-  // entries while every snapshot fork fails with `errors` in turn, then a pause of kIdle: a
-  // follower learns of the last commit from a heartbeat, and libraft 0.15 stops it only if a
-  // snapshot fails there (a failure while it applies after an append is dropped). Then
-  // `entries_after` more, with forks failing with `errors_after` (empty: they fork). Returns ""
-  // once every member applied every entry committed, else how the run ended (a member
-  // UNAVAILABLE, or kRunTimeout).
-  std::string Run(int entries_failing, std::vector<int> errors, int entries_after,
-                  std::vector<int> errors_after) {
+  // Returns "" once every started member applied every entry committed, else how the run ended
+  // (a member UNAVAILABLE, or kRunTimeout).
+  std::string Run(Plan plan) {
     uv_loop_t loop;
     uv_loop_init(&loop);
     std::vector<std::pair<uint64_t, std::string>> voters;
-    for (int i = 0; i < kMembers; i++) {
+    for (int i = 0; i < plan.members; i++) {
       voters.emplace_back(i + 1, "127.0.0.1:" + std::to_string(FreeLoopbackPort()));
     }
-    fork_errors_ = std::move(errors);
-    fork_errors_after_ = std::move(errors_after);
-    for (int i = 0; i < kMembers; i++) {
+    members_ = std::vector<Member>(static_cast<size_t>(plan.members));
+    for (int i = 0; i < plan.members; i++) {
       Member& m = members_[static_cast<size_t>(i)];
-      m.log = std::make_unique<LibraftLog>(&loop, MemberOptions(i, voters, &m));
-      EXPECT_TRUE(m.log->Start(MemberCallbacks(&m)).ok());
+      LibraftOptions o = MemberOptions(i, voters, &m);
+      // A member that takes a snapshot of its own when the leader's arrives makes libraft 0.15
+      // drop the leader's, which is sent again only after install_snapshot_timeout (30 s). The
+      // late member may apply entries before the snapshot (messages queued for it while it was
+      // down), so it never reaches a snapshot of its own.
+      if (plan.late_member && i + 1 == plan.members) o.snapshot_threshold = 1000;
+      m.log = std::make_unique<LibraftLog>(&loop, std::move(o));
     }
-    stage_entries_ = entries_failing;
-    entries_after_ = entries_after;
+    members_.back().rejects_snapshot = plan.late_member_rejects_snapshot;
+    for (size_t i = 0; i < members_.size(); i++) {
+      if (!plan.late_member || i + 1 < members_.size()) StartMember(&members_[i]);
+    }
+    fork_errors_ = plan.errors;
+    stage_entries_ = plan.entries_failing;
+    plan_ = std::move(plan);
     start_ = std::chrono::steady_clock::now();
     uv_timer_init(&loop, &tick_);
     tick_.data = this;
@@ -114,15 +139,18 @@ class LibraftEnsembleTest : public ::testing::Test {
     return o;
   }
 
-  static Callbacks MemberCallbacks(Member* m) {
+  static void StartMember(Member* m) {
     Callbacks cb;
     cb.apply = [m](std::string_view) { m->applied++; };
     cb.snapshot = [m] { return std::to_string(m->applied); };
     cb.restore = [m](std::string_view snap) {
+      if (m->rejects_snapshot) return Status::Error("snapshot: digest mismatch (damaged)");
       m->applied = std::stoll(std::string(snap));
+      m->restored++;
       return Status::Ok();
     };
-    return cb;
+    EXPECT_TRUE(m->log->Start(std::move(cb)).ok());
+    m->started = true;
   }
 
   // Every millisecond, outside libraft's callbacks: checks how things stand, moves to the next
@@ -130,7 +158,8 @@ class LibraftEnsembleTest : public ::testing::Test {
   void Tick() {
     if (stopped_) return;
     for (size_t i = 0; i < members_.size(); i++) {
-      if (members_[i].log->Stats().role == LogStats::Role::kUnavailable) {
+      if (members_[i].started &&
+          members_[i].log->Stats().role == LogStats::Role::kUnavailable) {
         return Finish("member " + std::to_string(i + 1) + " is UNAVAILABLE, having applied " +
                       std::to_string(members_[i].applied) + " of " +
                       std::to_string(committed_) + " entries committed");
@@ -141,20 +170,23 @@ class LibraftEnsembleTest : public ::testing::Test {
       return Finish("timed out with " + std::to_string(committed_) + " entries committed");
     }
     bool caught_up = true;
-    for (const Member& m : members_) caught_up = caught_up && m.applied >= committed_;
+    for (const Member& m : members_) {
+      caught_up = caught_up && (!m.started || m.applied >= committed_);
+    }
     if (committed_ < stage_entries_ || !caught_up) return Propose();
-    if (entries_after_ == 0) return Finish("");
+    if (!members_.back().started) return StartMember(&members_.back());
+    if (plan_.entries_after == 0) return Finish("");
     if (idle_until_ == std::chrono::steady_clock::time_point{}) idle_until_ = now + kIdle;
     if (now < idle_until_) return;
-    stage_entries_ += entries_after_;
-    entries_after_ = 0;
-    fork_errors_ = fork_errors_after_;
+    stage_entries_ += plan_.entries_after;
+    plan_.entries_after = 0;
+    fork_errors_ = plan_.errors_after;
   }
 
   void Propose() {
     if (proposed_ > committed_ || committed_ >= stage_entries_) return;
     for (Member& m : members_) {
-      if (!m.log->IsLeader()) continue;
+      if (!m.started || !m.log->IsLeader()) continue;
       proposed_++;
       m.log->Propose("entry", [this](Status s) {
         // A proposal lost with a leader change is proposed again (its outcome is unknown, so
@@ -175,14 +207,13 @@ class LibraftEnsembleTest : public ::testing::Test {
 
   static constexpr auto kIdle = std::chrono::milliseconds(300);  // ten heartbeats
   std::filesystem::path dir_;
-  std::array<Member, kMembers> members_;
+  Plan plan_;
+  std::vector<Member> members_;
   std::vector<int> fork_errors_;  // forks fail with these in turn (empty: they fork)
-  std::vector<int> fork_errors_after_;
   uv_timer_t tick_{};
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point idle_until_{};
   int stage_entries_ = 0;
-  int entries_after_ = 0;
   int proposed_ = 0;
   int committed_ = 0;
   bool stopped_ = false;
@@ -190,7 +221,10 @@ class LibraftEnsembleTest : public ::testing::Test {
 };
 
 TEST_F(LibraftEnsembleTest, ForksFailingForWantOfResourcesOnlyPostponeTheSnapshots) {
-  ASSERT_EQ(Run(40, {EAGAIN, ENOMEM, EMFILE, ENFILE}, 40, {}), "");
+  ASSERT_EQ(Run({.entries_failing = 40,
+                 .errors = {EAGAIN, ENOMEM, EMFILE, ENFILE},
+                 .entries_after = 40}),
+            "");
   for (size_t i = 0; i < members_.size(); i++) {
     SCOPED_TRACE("member " + std::to_string(i + 1));
     EXPECT_GE(members_[i].forks_failed, 4);  // from the 16th entry to the 40th
@@ -200,15 +234,35 @@ TEST_F(LibraftEnsembleTest, ForksFailingForWantOfResourcesOnlyPostponeTheSnapsho
   }
 }
 
+// The plan itself, without faults: a member started late is sent a snapshot and catches up.
+TEST_F(LibraftEnsembleTest, AMemberStartedLateCatchesUpFromASnapshot) {
+  Plan plan{.members = 3, .entries_failing = 60, .entries_after = 10, .late_member = true};
+  ASSERT_EQ(Run(plan), "");
+  EXPECT_EQ(members_[2].restored, 1);
+  EXPECT_EQ(members_[2].applied, members_[0].applied);
+}
+
 using LibraftEnsembleDeathTest = LibraftEnsembleTest;
 
 TEST_F(LibraftEnsembleDeathTest, AMemberLibraftStopsEndsTheProcessNamingTheCause) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   // EPERM (a seccomp filter, say) is no shortage: answered as an error, libraft stops the
   // follower at the heartbeat after the last entry.
-  EXPECT_DEATH(Run(40, {EPERM}, 0, {}),
+  EXPECT_DEATH(Run({.entries_failing = 40, .errors = {EPERM}}),
                "paddock: fatal: libraft stopped taking part in the ensemble \\(state UNAVAILABLE "
                "outside a shutdown\\): snapshot not taken: fork: Operation not permitted");
+}
+
+// A follower that cannot restore the snapshot its leader sent has already replaced its log and
+// its snapshot file with it: it could apply nothing more, and would go on silently.
+TEST_F(LibraftEnsembleDeathTest, AFollowerThatCannotRestoreTheLeadersSnapshotEndsTheProcess) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(Run({.members = 3,
+                    .entries_failing = 60,
+                    .late_member = true,
+                    .late_member_rejects_snapshot = true}),
+               "paddock: fatal: the snapshot the leader sent could not be restored: snapshot: "
+               "digest mismatch \\(damaged\\)");
 }
 
 }  // namespace

@@ -442,6 +442,15 @@ int LibraftLog::FsmSnapshotFinalize(raft_fsm* fsm, raft_buffer* bufs[], unsigned
 int LibraftLog::FsmRestore(raft_fsm* fsm, raft_buffer* buf) noexcept {
   auto* self = static_cast<LibraftLog*>(fsm->data);
   Status s = self->callbacks_.restore({static_cast<const char*>(buf->base), buf->len});
+  if (!s.ok() && self->started_) {
+    // Sent by the leader (installSnapshotCb): libraft has already replaced this member's log and
+    // snapshot file with it, and the state machine is not at its index. The member could apply
+    // nothing more, silently; after a restart the file stops start-up with the error above.
+    std::fprintf(stderr, "paddock: fatal: the snapshot the leader sent could not be restored: %s\n",
+                 s.message().c_str());
+    std::fflush(stderr);
+    std::abort();
+  }
   if (!s.ok()) {
     PADDOCK_LOG_ERROR("snapshot restore failed error=\"{}\"", s.message());
     self->restore_error_ = s.message();
