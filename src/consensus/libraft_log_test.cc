@@ -2,10 +2,11 @@
 // entry is a multiple of 8 bytes, round-trips exactly, and malformed framing is rejected. Then,
 // on a real log in a temporary directory: forked snapshots restore the state they captured, and
 // a snapshot the state machine rejects stops start-up with an error naming the file (no double
-// free of libraft's buffer).
+// free of libraft's buffer), and stopping while a snapshot's child runs ends cleanly.
 #include "consensus/libraft_log.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -192,6 +193,60 @@ TEST_F(LibraftSnapshotTest, ALargeCorruptSnapshotStopsStartUpWithAnErrorNamingIt
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find(damaged + " (the newest, which libraft loads) is corrupt"),
             std::string::npos) << s.message();
+}
+
+// raft_close while a snapshot's child still serializes: libraft's close waits for the threadpool
+// work that waits for the child, then cancels writing the snapshot (the log is closing) and
+// finalizes it. Stop completes, the snapshot is finalized (counted), and a restart has every
+// committed entry. The child is held at a gate (through the fork seam) until Stop was called.
+TEST_F(LibraftSnapshotTest, StoppingWhileTheSnapshotChildRunsEndsCleanlyAndLosesNothing) {
+  int gate[2];
+  ASSERT_EQ(pipe(gate), 0);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  LibraftOptions o = Options();
+  o.fork_for_test = [&gate]() -> pid_t {
+    pid_t pid = fork();
+    char c = 0;
+    if (pid == 0 && read(gate[0], &c, 1) != 1) _exit(1);  // the child waits for the test
+    return pid;
+  };
+  LibraftLog log(&loop, o);
+  int64_t count = 0;
+  Callbacks cb = CountingCallbacks(&count, nullptr);
+  struct Ctx {
+    LibraftLog* log;
+    int gate_out;
+    bool snapshot_started = false;
+    bool stopped = false;
+    int proposed = 0;
+    int committed = 0;
+  } ctx{&log, gate[1]};
+  cb.snapshot_started = [&ctx] { ctx.snapshot_started = true; };
+  ASSERT_TRUE(log.Start(std::move(cb)).ok());
+  uv_timer_t tick;
+  uv_timer_init(&loop, &tick);
+  tick.data = &ctx;
+  uv_timer_start(&tick, [](uv_timer_t* t) {
+    auto* c = static_cast<Ctx*>(t->data);
+    if (c->snapshot_started) {
+      uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+      c->log->Stop([c] { c->stopped = true; });
+      EXPECT_EQ(write(c->gate_out, "x", 1), 1);  // now the child may serialize and exit
+      return;
+    }
+    if (!c->log->IsLeader() || c->proposed > c->committed) return;
+    c->proposed++;
+    c->log->Propose("entry", [c](Status s) { c->committed += s.ok() ? 1 : 0; });
+  }, 1, 1);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  close(gate[0]);
+  close(gate[1]);
+  EXPECT_TRUE(ctx.stopped);
+  EXPECT_EQ(log.Stats().snapshots_taken, 1);
+  int64_t restored = -1;
+  EXPECT_EQ(Run(0, &restored), ctx.committed);
 }
 
 }  // namespace
