@@ -145,6 +145,7 @@ Status LibraftLog::Start(Callbacks callbacks) {
   }
   rv = raft_init(&raft_, &io_, &fsm_, options_.id, options_.address.c_str());
   if (rv != 0) return Status::Error(std::string("raft init: ") + raft_errmsg(&raft_));
+  raft_initialized_ = true;
   raft_set_election_timeout(&raft_, options_.election_timeout_ms);
   raft_set_heartbeat_timeout(&raft_, options_.heartbeat_timeout_ms);
   raft_set_snapshot_threshold(&raft_, options_.snapshot_threshold);
@@ -536,7 +537,7 @@ LogStats LibraftLog::Stats() const {
 void LibraftLog::Stop(std::function<void()> done) {
   stop_done_ = std::move(done);
   stopping_ = true;  // before raft_close, which cancels queued appends (GuardedAppendDone)
-  if (!started_) {
+  if (!raft_initialized_) {
     if (io_ready_) raft_uv_close(&io_);
     if (tcp_transport_) raft_uv_tcp_close(&transport_);
     tcp_transport_ = false;
@@ -544,7 +545,10 @@ void LibraftLog::Stop(std::function<void()> done) {
     stop_done_();
     return;
   }
-  uv_close(reinterpret_cast<uv_handle_t*>(&available_check_), nullptr);
+  // Once raft_init succeeded, the backend has a timer on the loop (libraft's uvInit) that only
+  // raft_close closes, also when raft_start failed: freeing the backend directly left it linked
+  // in the loop, in freed memory, and uv_loop_close refused to close the loop (EBUSY).
+  if (started_) uv_close(reinterpret_cast<uv_handle_t*>(&available_check_), nullptr);
   raft_.data = this;
   in_raft_close_ = true;
   raft_close(&raft_, [](raft* r) {
@@ -553,6 +557,7 @@ void LibraftLog::Stop(std::function<void()> done) {
     if (self->tcp_transport_) raft_uv_tcp_close(&self->transport_);
     self->tcp_transport_ = false;
     self->io_ready_ = false;
+    self->raft_initialized_ = false;
     self->started_ = false;
     self->stop_done_();
   });

@@ -16,7 +16,8 @@
 //    a fork that fails for want of memory, processes or descriptors only postpones the snapshot
 //    (RAFT_BUSY), which a follower's libraft would otherwise take as a reason to stop for good;
 //  * libraft stopping on its own (UNAVAILABLE outside a shutdown) ends the process with the
-//    cause (fail-stop), instead of a member that runs on without ever serving again;
+//    cause (fail-stop), instead of a member that runs on without ever serving again; so does a
+//    snapshot from the leader that the state machine cannot restore;
 //  * libraft is never called from its own callbacks: the caller defers (see ReplicatedLog).
 // Standalone mode is an ensemble of one voter with a transport that never connects; an ensemble
 // uses libraft's TCP transport, every member bootstrapped with the same voters.
@@ -112,6 +113,7 @@ class LibraftLog final : public ReplicatedLog {
   raft_fsm fsm_{};
   raft raft_{};
   bool io_ready_ = false;
+  bool raft_initialized_ = false;  // raft_init succeeded: raft_close it
   bool started_ = false;
   bool stopping_ = false;  // Stop() was called: libraft's cancellations are expected
   bool in_raft_close_ = false;

@@ -134,7 +134,7 @@ class LibraftSnapshotTest : public ::testing::Test {
     Status s = log.Start(CountingCallbacks(&count, nullptr));
     log.Stop([] {});
     uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    EXPECT_EQ(uv_loop_close(&loop), 0) << "a handle of the log is still on the loop";
     return s;
   }
 
