@@ -6,18 +6,22 @@ the signal is present after a restart on the same data directory. Writes that we
 fail their clients (outcome unknown); the only thing checked about them is that a node that
 appears was issued by some client.
 
-Why it exists: libraft cancels the log appends still queued when it closes (RAFT_CANCELED), and
-Paddock's fail-stop guard on log writes once took that for a disk error and aborted the process
-on every SIGTERM under load.
+Why it exists: libraft cancels the log appends still queued when it closes (RAFT_CANCELED).
+Paddock's fail-stop guard on log writes once took that for a disk error and aborted (exit -6);
+handed to libraft 0.15 in the order it cancels them, they crashed it (exit -11, see
+LibraftLog::ReturnCanceledAppends).
 
 How: one data directory for the whole run, snapshots every 64 entries (so a snapshot is often in
 progress at the signal too). Each round starts the server, runs CLIENTS kazoo clients that each
 keep WINDOW async creates in flight (bounded in count and time), waits for the first
 acknowledgements, sends SIGTERM after a seeded random delay, and checks the exit. The next round
-(and a last start after the final round) first verifies every acknowledged create.
+(and a last start after the final round) first verifies every acknowledged create. Only some
+signals land while appends are queued, so rounds go on until CANCELLED_ENOUGH did (the server
+logs it), within --rounds-max and --seconds; a run that never saw one says so.
 
-Run: PADDOCK_SERVER=build/bin/paddock-server /usr/bin/python3 tests/crash/sigterm_under_load_test.py
-     [--rounds N] [--seed S]. The seed is printed first and with any failure.
+Run: PADDOCK_SERVER=$PWD/build/bin/paddock-server /usr/bin/python3 \
+         tests/crash/sigterm_under_load_test.py [--rounds-max N] [--seconds S] [--seed S]
+The seed is printed first and with any failure.
 """
 
 import argparse
@@ -54,11 +58,11 @@ ROUNDS_MIN = 10
 CANCELLED_ENOUGH = 3
 CFG = {"paddock.snapshotThreshold": 64, "paddock.snapshotTrailing": 32,
        "admin.enableServer": "false"}
-# What a crash or a fail-stop leaves in the output: our own fatal and assertion lines, glibc's
-# and the sanitizers' reports.
 # Logged when the shutdown cancelled queued log appends: the case this test is about (counted
 # to show it happened, not required in every round).
 CANCELLED = re.compile(r"log appends cancelled by the shutdown")
+# What a crash or a fail-stop leaves in the output: our own fatal and assertion lines, glibc's
+# and the sanitizers' reports.
 BAD_LINE = re.compile(r"abort|assertion|fatal|AddressSanitizer|runtime error|double free",
                       re.IGNORECASE)
 
