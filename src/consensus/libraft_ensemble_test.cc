@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdlib>
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
@@ -75,10 +76,16 @@ class LibraftEnsembleTest : public ::testing::Test {
     int restored = 0;
   };
 
+  // A death test runs its body in a child process (re-executed: style "threadsafe"), which
+  // gets the directory's name from the parent through the environment, so that the parent's
+  // TearDown removes what the child wrote.
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("paddock-ensemble-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::string prefix = (std::filesystem::temp_directory_path() /
+                          ("paddock-ensemble-" + std::to_string(getpid())))
+                             .string();
+    setenv("PADDOCK_ENSEMBLE_TEST_DIR", prefix.c_str(), 0);  // kept if inherited
+    dir_ = std::string(getenv("PADDOCK_ENSEMBLE_TEST_DIR")) + "-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::filesystem::remove_all(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
