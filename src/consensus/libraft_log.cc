@@ -145,6 +145,7 @@ Status LibraftLog::Start(Callbacks callbacks) {
   }
   rv = raft_init(&raft_, &io_, &fsm_, options_.id, options_.address.c_str());
   if (rv != 0) return Status::Error(std::string("raft init: ") + raft_errmsg(&raft_));
+  raft_initialized_ = true;
   raft_set_election_timeout(&raft_, options_.election_timeout_ms);
   raft_set_heartbeat_timeout(&raft_, options_.heartbeat_timeout_ms);
   raft_set_snapshot_threshold(&raft_, options_.snapshot_threshold);
@@ -154,14 +155,39 @@ Status LibraftLog::Start(Callbacks callbacks) {
   rv = raft_start(&raft_);
   if (rv != 0) return StartError();
   started_ = true;
+  uv_check_init(loop_, &available_check_);
+  available_check_.data = this;
+  uv_check_start(&available_check_, FailStopIfUnavailable);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&available_check_));
   return Status::Ok();
+}
+
+// After every loop turn's I/O: libraft turns UNAVAILABLE on its own when an error inside it ends
+// its part in the ensemble (in 0.15: a failed snapshot, a failed vote or tick, a log that
+// conflicts with a committed entry), and reports it nowhere; the member would go on running
+// without ever serving again. Fail-stop instead, with the cause, so that it is restarted.
+void LibraftLog::FailStopIfUnavailable(uv_check_t* h) {
+  auto* self = static_cast<LibraftLog*>(h->data);
+  if (self->stopping_ || raft_state(&self->raft_) != RAFT_UNAVAILABLE) return;
+  std::string cause = self->last_error_;
+  if (const char* why = raft_errmsg(&self->raft_); cause.empty() && why != nullptr) cause = why;
+  if (cause.empty()) cause = "libraft gave no reason";
+  std::fprintf(stderr,
+               "paddock: fatal: libraft stopped taking part in the ensemble (state UNAVAILABLE "
+               "outside a shutdown): %s\n",
+               cause.c_str());
+  std::fflush(stderr);
+  std::abort();
 }
 
 // raft_start failed. libraft names the segment it could not load, but not the snapshot whose
 // restore (our digest check) failed: that one is the newest in the directory.
 Status LibraftLog::StartError() const {
-  std::string message = std::string("raft start (log in ") + options_.dir +
-                        "): " + raft_errmsg(const_cast<raft*>(&raft_));
+  std::string message = std::string("raft start (log in ") + options_.dir + ")";
+  // libraft leaves its message empty when the restore callback failed.
+  if (const char* why = raft_errmsg(const_cast<raft*>(&raft_)); why != nullptr && *why != '\0') {
+    message += std::string(": ") + why;
+  }
   if (restore_error_.empty()) return Status::Error(message);
   std::vector<std::string> names;
   if (DIR* d = opendir(options_.dir.c_str()); d != nullptr) {
@@ -207,16 +233,25 @@ int LibraftLog::GuardedAppend(raft_io* io, raft_io_append* req, const raft_entry
 }
 
 void LibraftLog::GuardedAppendDone(raft_io_append* req, int status) noexcept {
-  if (status != 0) {
-    std::fprintf(stderr, "paddock: fatal: raft log write failed: %s\n", raft_strerror(status));
-    std::abort();
-  }
   for (auto& [io, self] : Instances()) {
     auto it = self->append_cbs_.find(req);
     if (it == self->append_cbs_.end()) continue;
+    // raft_close cancels the appends still queued behind the write in progress (RAFT_CANCELED):
+    // their entries never reached the disk, and libraft has already failed the proposals they
+    // carried (outcome unknown to their clients). That is a normal shutdown. Any other failure,
+    // and a cancel outside shutdown, is a disk error: fail-stop.
+    if (status != 0 && !(status == RAFT_CANCELED && self->stopping_)) {
+      std::fprintf(stderr, "paddock: fatal: raft log write failed: %s\n", raft_strerror(status));
+      std::fflush(stderr);
+      std::abort();
+    }
     raft_io_append_cb cb = it->second.cb;
-    self->fsync_.Record(MicrosSince(it->second.start));
+    if (status == 0) self->fsync_.Record(MicrosSince(it->second.start));
     self->append_cbs_.erase(it);
+    if (status == RAFT_CANCELED && self->in_raft_close_) {
+      self->canceled_appends_.emplace_back(req, cb);  // handed to libraft by Stop()
+      return;
+    }
     cb(req, status);
     return;
   }
@@ -284,47 +319,73 @@ int LibraftLog::FsmSnapshotFork(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n)
   *n = 0;
   self->snapshot_start_ = std::chrono::steady_clock::now();
   int fd = memfd_create("paddock-snapshot", MFD_CLOEXEC);
-  if (fd < 0) {
-    PADDOCK_LOG_ERROR("snapshot not taken error=\"memfd_create: {}\"", std::strerror(errno));
-    return RAFT_IOERR;
-  }
-  if (self->callbacks_.snapshot_started) self->callbacks_.snapshot_started();
+  if (fd < 0) return self->SnapshotNotTaken("memfd_create", errno);
   pid_t parent = getpid();
-  pid_t pid = fork();
+  pid_t pid = self->options_.fork_for_test ? self->options_.fork_for_test() : fork();
   if (pid < 0) {
-    PADDOCK_LOG_ERROR("snapshot not taken error=\"fork: {}\"", std::strerror(errno));
+    int err = errno;
     close(fd);
-    return RAFT_IOERR;
+    return self->SnapshotNotTaken("fork", err);
   }
-  if (pid == 0) {
-    // The child: only serializes and writes. It holds none of the parent's descriptors (a
-    // client socket closed by the parent must close now, and a restarted server must be able
-    // to bind its ports even while this child finishes), it dies with the parent, and signals
-    // meant for the group end it plainly (the parent's handlers would forward them to the
-    // parent's loop).
-    if (fd > 3) close_range(3, static_cast<unsigned>(fd) - 1, 0);
-    close_range(static_cast<unsigned>(fd) + 1, ~0U, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);  // the parent is already gone
-    std::signal(SIGTERM, SIG_DFL);
-    std::signal(SIGINT, SIG_DFL);
-    std::string state = self->callbacks_.snapshot();
-    const char* p = state.data();
-    size_t left = state.size();
-    while (left > 0) {
-      ssize_t w = write(fd, p, left);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) _exit(1);
-      p += w;
-      left -= static_cast<size_t>(w);
-    }
-    _exit(0);
-  }
+  if (pid == 0) self->SnapshotChild(fd, parent);
+  if (self->callbacks_.snapshot_started) self->callbacks_.snapshot_started();
   self->snapshot_child_ = pid;
   self->snapshot_fd_ = fd;
   self->snapshot_capture_us_last_ = MicrosSince(self->snapshot_start_);
   self->AfterSnapshotCapture();
   return 0;
+}
+
+// The child: only serializes and writes. It holds none of the parent's descriptors (a client
+// socket closed by the parent must close now, and a restarted server must be able to bind its
+// ports even while this child finishes), it dies with the parent, and signals meant for the
+// group end it plainly (the parent's handlers would forward them to the parent's loop).
+void LibraftLog::SnapshotChild(int fd, pid_t parent) {
+  if (fd > 3) close_range(3, static_cast<unsigned>(fd) - 1, 0);
+  close_range(static_cast<unsigned>(fd) + 1, ~0U, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);  // the parent is already gone
+  std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGINT, SIG_DFL);
+  std::string state = callbacks_.snapshot();
+  const char* p = state.data();
+  size_t left = state.size();
+  while (left > 0) {
+    ssize_t w = write(fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) _exit(1);
+    p += w;
+    left -= static_cast<size_t>(w);
+  }
+  _exit(0);
+}
+
+// The fork or its memfd failed. For want of a process, memory or a descriptor (EAGAIN, ENOMEM,
+// EMFILE, ENFILE), which a moment later may be there, the answer is RAFT_BUSY: libraft drops
+// this attempt and tries again after the next entry it applies. Any other error is answered as
+// one, and libraft 0.15 then stops a follower (UNAVAILABLE: FailStopIfUnavailable ends the
+// process) while a leader ignores it and tries again; a follower once stopped there for good on
+// a transient error too, silently. libraft tries after every entry, so the lines are at most
+// one a second.
+int LibraftLog::SnapshotNotTaken(const char* what, int err) {
+  bool transient =
+      err == EAGAIN || err == ENOMEM || err == EMFILE || err == ENFILE || err == EINTR;
+  std::string error = std::string(what) + ": " + std::strerror(err);
+  snapshot_failures_++;
+  auto now = std::chrono::steady_clock::now();
+  if (now - snapshot_failure_logged_ >= std::chrono::seconds(1)) {
+    snapshot_failure_logged_ = now;
+    if (transient) {
+      PADDOCK_LOG_WARN("snapshot postponed error=\"{}\" failures={} action=\"libraft tries "
+                       "again after the next entry\"", error, snapshot_failures_);
+    } else {
+      PADDOCK_LOG_ERROR("snapshot not taken error=\"{}\" failures={}", error, snapshot_failures_);
+    }
+    snapshot_failures_ = 0;
+  }
+  if (transient) return RAFT_BUSY;
+  last_error_ = "snapshot not taken: " + error;
+  return RAFT_IOERR;
 }
 
 // fsm v3, on a threadpool thread: waits for the child and maps what it wrote.
@@ -375,15 +436,28 @@ int LibraftLog::FsmSnapshotFinalize(raft_fsm* fsm, raft_buffer* bufs[], unsigned
   return 0;
 }
 
+// Who frees the snapshot's buffer, in libraft 0.15: the restore callback on success (ownership
+// passes to the state machine; snapshotRestore then frees only the array of buffers), libraft
+// itself on failure (raft_start destroys the whole snapshot, installSnapshotCb frees the data).
+// Freeing it here on failure too was a double free: a crash instead of the start-up error.
 int LibraftLog::FsmRestore(raft_fsm* fsm, raft_buffer* buf) noexcept {
   auto* self = static_cast<LibraftLog*>(fsm->data);
   Status s = self->callbacks_.restore({static_cast<const char*>(buf->base), buf->len});
-  raft_free(buf->base);
+  if (!s.ok() && self->started_) {
+    // Sent by the leader (installSnapshotCb): libraft has already replaced this member's log and
+    // snapshot file with it, and the state machine is not at its index. The member could apply
+    // nothing more, silently; after a restart the file stops start-up with the error above.
+    std::fprintf(stderr, "paddock: fatal: the snapshot the leader sent could not be restored: %s\n",
+                 s.message().c_str());
+    std::fflush(stderr);
+    std::abort();
+  }
   if (!s.ok()) {
     PADDOCK_LOG_ERROR("snapshot restore failed error=\"{}\"", s.message());
     self->restore_error_ = s.message();
     return RAFT_CORRUPT;
   }
+  raft_free(buf->base);
   return 0;
 }
 
@@ -462,7 +536,8 @@ LogStats LibraftLog::Stats() const {
 
 void LibraftLog::Stop(std::function<void()> done) {
   stop_done_ = std::move(done);
-  if (!started_) {
+  stopping_ = true;  // before raft_close, which cancels queued appends (GuardedAppendDone)
+  if (!raft_initialized_) {
     if (io_ready_) raft_uv_close(&io_);
     if (tcp_transport_) raft_uv_tcp_close(&transport_);
     tcp_transport_ = false;
@@ -470,16 +545,44 @@ void LibraftLog::Stop(std::function<void()> done) {
     stop_done_();
     return;
   }
+  // Once raft_init succeeded, the backend has a timer on the loop (libraft's uvInit) that only
+  // raft_close closes, also when raft_start failed: freeing the backend directly left it linked
+  // in the loop, in freed memory, and uv_loop_close refused to close the loop (EBUSY).
+  if (started_) uv_close(reinterpret_cast<uv_handle_t*>(&available_check_), nullptr);
   raft_.data = this;
+  in_raft_close_ = true;
   raft_close(&raft_, [](raft* r) {
     auto* self = static_cast<LibraftLog*>(r->data);
     raft_uv_close(&self->io_);
     if (self->tcp_transport_) raft_uv_tcp_close(&self->transport_);
     self->tcp_transport_ = false;
     self->io_ready_ = false;
+    self->raft_initialized_ = false;
     self->started_ = false;
     self->stop_done_();
   });
+  in_raft_close_ = false;
+  ReturnCanceledAppends();
+}
+
+// The appends raft_close cancelled go back to libraft newest first. On a failed append, libraft
+// 0.15's leader callback (appendLeaderCb) truncates its in-memory log from the append's first
+// index without checking that the index is still in the log (upstream fixed it later, in
+// 8b9c95c). Oldest first, as raft_close cancels them, the first truncation removes the entries of
+// every later append, and the next callback truncates past the end of the log: a SIGSEGV on
+// SIGTERM under write load (tests/crash/sigterm_under_load_test.py). Newest first, every
+// truncation starts inside the log.
+void LibraftLog::ReturnCanceledAppends() {
+  if (canceled_appends_.empty()) return;
+  // The log is closed only on a later loop turn (libraft closes its timer first), so its state
+  // is still there for these callbacks.
+  PADDOCK_ASSERT(started_);
+  PADDOCK_LOG_INFO("log appends cancelled by the shutdown count={}", canceled_appends_.size());
+  std::vector<std::pair<raft_io_append*, raft_io_append_cb>> canceled;
+  canceled.swap(canceled_appends_);
+  for (auto it = canceled.rbegin(); it != canceled.rend(); ++it) {
+    it->second(it->first, RAFT_CANCELED);
+  }
 }
 
 }  // namespace paddock::consensus

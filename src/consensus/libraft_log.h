@@ -5,6 +5,7 @@
 // other code needs to know them:
 //  * every entry is framed as [u32 length][payload] and padded to a multiple of 8 bytes;
 //  * any log-append I/O error aborts the process (fail-stop; no divergence after a bad write);
+//    the appends a shutdown cancels are no error, and go back to libraft newest first;
 //  * automatic recovery is off: a damaged segment stops start-up instead of being dropped;
 //  * the directory is checked before libraft loads it (data_dir_check.h): damage libraft would
 //    crash, hang or silently truncate on stops start-up with a message naming the file;
@@ -12,7 +13,11 @@
 //  * snapshots are asynchronous (fsm v3): the loop only forks; the child serializes its
 //    copy-on-write view of the state into a memfd, which a threadpool thread maps for libraft
 //    once the child exits. The loop never stalls for the serialization (it did for 0.1-0.6 s);
-//
+//    a fork that fails for want of memory, processes or descriptors only postpones the snapshot
+//    (RAFT_BUSY), which a follower's libraft would otherwise take as a reason to stop for good;
+//  * libraft stopping on its own (UNAVAILABLE outside a shutdown) ends the process with the
+//    cause (fail-stop), instead of a member that runs on without ever serving again; so does a
+//    snapshot from the leader that the state machine cannot restore;
 //  * libraft is never called from its own callbacks: the caller defers (see ReplicatedLog).
 // Standalone mode is an ensemble of one voter with a transport that never connects; an ensemble
 // uses libraft's TCP transport, every member bootstrapped with the same voters.
@@ -25,6 +30,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -57,6 +63,9 @@ struct LibraftOptions {
   uint64_t trailing_bytes = 16ull << 20;
   // Serialize snapshots in a forked child (false: on the loop, as fsm v2 did).
   bool fork_snapshots = true;
+  // Test only: called instead of fork(2) for a snapshot, so that a test can make it fail as it
+  // does for want of memory or processes (return -1 with errno set). Empty: fork(2).
+  std::function<pid_t()> fork_for_test;
 };
 
 class LibraftLog final : public ReplicatedLog {
@@ -83,11 +92,15 @@ class LibraftLog final : public ReplicatedLog {
   static int FsmSnapshotFinalize(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept;
   static int FsmSnapshotFork(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept;
   static int FsmSnapshotAsync(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept;
+  [[noreturn]] void SnapshotChild(int fd, pid_t parent);
+  int SnapshotNotTaken(const char* what, int err);
+  static void FailStopIfUnavailable(uv_check_t* h);
   void AfterSnapshotCapture();
   static int FsmRestore(raft_fsm* fsm, raft_buffer* buf) noexcept;
   static int GuardedAppend(raft_io* io, raft_io_append* req, const raft_entry entries[],
                            unsigned n, raft_io_append_cb cb) noexcept;
   static void GuardedAppendDone(raft_io_append* req, int status) noexcept;
+  void ReturnCanceledAppends();
   Status Bootstrap();
   Status StartError() const;
 
@@ -100,9 +113,16 @@ class LibraftLog final : public ReplicatedLog {
   raft_fsm fsm_{};
   raft raft_{};
   bool io_ready_ = false;
+  bool raft_initialized_ = false;  // raft_init succeeded: raft_close it
   bool started_ = false;
+  bool stopping_ = false;  // Stop() was called: libraft's cancellations are expected
+  bool in_raft_close_ = false;
   std::function<void()> stop_done_;
   std::string restore_error_;  // why the last snapshot restore failed, for StartError()
+  std::string last_error_;     // the last error Paddock answered libraft with, for a fail-stop
+  uv_check_t available_check_{};  // FailStopIfUnavailable, while started
+  int64_t snapshot_failures_ = 0;  // forks that failed since the last line about them
+  std::chrono::steady_clock::time_point snapshot_failure_logged_{};
   // The guarded append: libraft's own append and the callbacks it passed.
   int (*append_)(raft_io*, raft_io_append*, const raft_entry[], unsigned, raft_io_append_cb) =
       nullptr;
@@ -111,6 +131,8 @@ class LibraftLog final : public ReplicatedLog {
     std::chrono::steady_clock::time_point start;
   };
   std::unordered_map<raft_io_append*, PendingAppend> append_cbs_;
+  // Appends raft_close cancelled, in the order it cancelled them (see ReturnCanceledAppends).
+  std::vector<std::pair<raft_io_append*, raft_io_append_cb>> canceled_appends_;
   // Measured here for Stats(): append durations and the last snapshot.
   DurationHistogram fsync_;
   int64_t snapshots_taken_ = 0;

@@ -15,13 +15,18 @@ Cases: (a) the open segment cut short inside a batch (refused: libraft 0.15 woul
 double free); (b) a torn last batch with the rest zero, and garbage after the last batch (both
 served: libraft truncates the tail); a flipped byte in the middle of the open segment (refused:
 libraft would silently drop the valid entries after it); (c) the newest snapshot with a flipped
-byte, and truncated (refused: libraft's LZ4 reader would loop forever on the truncated one);
+byte, and truncated (refused: libraft's LZ4 reader would loop forever on the truncated one), and
+its payload damaged where only Paddock's digest can see it (refused: the flipped byte of the
+first case never reaches the restore, because the LZ4 frame's own checksum fails first; this one
+is written back without a frame, which libraft reads as it is, and the restore's failure once
+freed libraft's buffer a second time, a crash instead of this refusal);
 (d) a closed segment with a flipped byte (refused by libraft, which names it); (e) files missing:
 both metadata files (refused: libraft would start a new log), a closed segment between two others
 (refused by libraft, naming the next one), the newest snapshot's data file (served from the older
 snapshot and the closed segment, nothing lost).
 """
 
+import ctypes
 import os
 import shutil
 import subprocess
@@ -69,6 +74,35 @@ def data_end(path):
     """Offset just past the last non-zero byte of a segment (where libraft stopped writing)."""
     data = path.read_bytes()
     return len(data.rstrip(b"\0"))
+
+
+def lz4_frame_decompress(data):
+    """The content of one LZ4 frame, through liblz4 (libraft's own dependency) and ctypes."""
+    lib = ctypes.CDLL("liblz4.so.1")
+    size_t_p = ctypes.POINTER(ctypes.c_size_t)
+    lib.LZ4F_createDecompressionContext.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_uint]
+    lib.LZ4F_decompress.argtypes = [ctypes.c_void_p, ctypes.c_void_p, size_t_p, ctypes.c_void_p,
+                                    size_t_p, ctypes.c_void_p]
+    lib.LZ4F_decompress.restype = ctypes.c_size_t
+    lib.LZ4F_isError.argtypes = [ctypes.c_size_t]
+    lib.LZ4F_freeDecompressionContext.argtypes = [ctypes.c_void_p]
+    ctx = ctypes.c_void_p()
+    assert lib.LZ4F_createDecompressionContext(ctypes.byref(ctx), 100) == 0  # LZ4F_VERSION
+    src = ctypes.create_string_buffer(data, len(data))
+    dst = ctypes.create_string_buffer(1 << 20)
+    out, at, hint = [], 0, 1
+    try:
+        while hint != 0:
+            dst_n, src_n = ctypes.c_size_t(len(dst)), ctypes.c_size_t(len(data) - at)
+            hint = lib.LZ4F_decompress(ctx, dst, ctypes.byref(dst_n),
+                                       ctypes.addressof(src) + at, ctypes.byref(src_n), None)
+            assert not lib.LZ4F_isError(hint), "not a whole LZ4 frame"
+            assert hint == 0 or src_n.value or dst_n.value, "LZ4 frame ends early"
+            out.append(dst.raw[:dst_n.value])
+            at += src_n.value
+    finally:
+        lib.LZ4F_freeDecompressionContext(ctx)
+    return b"".join(out)
 
 
 def flip(path, offset):
@@ -219,6 +253,18 @@ class DamagedDirTest(unittest.TestCase):
         with open(snap, "r+b") as f:
             f.truncate(snap.stat().st_size // 2)
         self.assert_refused(base, snap)
+
+    def test_c_snapshot_payload_failing_our_digest_is_refused(self):
+        base = self.copy()
+        snap = self.newest_snapshot(base)
+        payload = bytearray(lz4_frame_decompress(snap.read_bytes()))
+        payload[len(payload) // 2] ^= 0xFF
+        snap.write_bytes(bytes(payload))  # no LZ4 frame: libraft reads it as it is
+        port, code, text = self.start(base)
+        self.assertIsNone(port, f"served a snapshot whose digest fails:\n{text}")
+        self.assertEqual(code, 1, f"not the start-up error's exit code (a crash?):\n{text}")
+        self.assertIn(f"snapshot file {snap} (the newest, which libraft loads) is corrupt", text)
+        self.assertIn("digest mismatch", text)
 
     # (d) a closed segment damaged
     def test_d_closed_segment_with_a_flipped_byte_is_refused(self):
