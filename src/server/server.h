@@ -149,6 +149,8 @@ class Server {
   const statemachine::StateMachine& state() const { return sm_; }
   const watch::WatchManager& watches() const { return watches_; }
   const session::ExpiryQueue& liveness() const { return session_driver_.liveness(); }
+  const SessionDriver& sessions() const { return session_driver_; }
+  bool leader_ready() const { return roles_.leader_ready(); }
   const ServerStats& stats() const { return stats_; }
   ServerStats& mutable_stats() { return stats_; }
   const std::unordered_map<int64_t, std::unique_ptr<Connection>>& connections() const {

@@ -221,6 +221,7 @@ void Cluster::SendToMember(unsigned member, int64_t connection, std::string byte
       if (it == members_[member].connections.end() || it->second->closing()) return;
       it->second->frames.Append(bytes);
       if (!it->second->reading_paused()) s.OnConnectionData(*it->second);
+      NoteHeard(member, *it->second);
     });
   });
 }
@@ -367,7 +368,80 @@ int64_t Cluster::Step() {
   TickMembers();
   RunDue();  // what the turn sent at once (no latency) goes now
   TrackSessions();
+  CheckLiveness();
   return NowMs();
+}
+
+// Whether `member` serves and every other member would get its next heartbeat: its links out
+// are up, it is not paused, and nobody is paused or down (a paused member gets it late, which
+// only makes its deadlines later; a crashed one restarts with full timeouts).
+bool Cluster::CanTellEveryone(unsigned member) const {
+  const server::Server* s = members_[member].server.get();
+  if (s == nullptr || members_[member].paused || !s->serving()) return false;
+  for (unsigned j = 0; j < size(); j++) {
+    if (j != member && (!LinkUp(member, j) || members_[j].server == nullptr)) return false;
+  }
+  return true;
+}
+
+// A frame of an open session was handled by `member`. If the member could tell every other
+// member, and still can once its next heartbeat (tick/2) has gone, no member may expire the
+// session before a timeout from now, unless its expiry was already under way.
+void Cluster::NoteHeard(unsigned member, const SimConnection& c) {
+  if (c.state != server::Connection::State::kOpen || c.session_id == 0) return;
+  int64_t id = c.session_id;
+  int64_t now = NowMs();
+  evidence_[id].heard_ms = now;
+  const session::SessionTable::Session* s = members_[member].server->state().sessions().Find(id);
+  if (s == nullptr || !CanTellEveryone(member)) return;
+  for (const MemberSlot& m : members_) {
+    if (m.server != nullptr && m.server->sessions().Closing(id)) return;
+  }
+  int32_t timeout = s->timeout_ms;
+  uint64_t incarnation = members_[member].incarnation;
+  At(now + options_.tick_ms / 2 + 3 * options_.latency_ms, [this, member, incarnation, id, now,
+                                                            timeout] {
+    if (members_[member].incarnation != incarnation || !CanTellEveryone(member)) return;
+    Evidence& e = evidence_[id];
+    e.shared_ms = std::max(e.shared_ms, now);
+    e.timeout_ms = timeout;
+  });
+}
+
+void Cluster::CheckLiveness() {
+  int64_t now = NowMs();
+  leader_since_ms_.resize(size(), -1);
+  int64_t led_since = -1;
+  for (unsigned i = 0; i < size(); i++) {
+    const server::Server* s = members_[i].server.get();
+    bool leading = s != nullptr && !members_[i].paused && s->leader_ready();
+    if (!leading) leader_since_ms_[i] = -1;
+    if (leading && leader_since_ms_[i] < 0) leader_since_ms_[i] = now;
+    if (leading) led_since = leader_since_ms_[i];
+  }
+  for (auto& [id, e] : evidence_) {
+    auto closed = closed_ms_.find(id);
+    if (closed != closed_ms_.end()) {
+      if (closed->second == now && e.shared_ms >= 0 && now < e.shared_ms + e.timeout_ms) {
+        std::ostringstream o;
+        o << "session 0x" << std::hex << id << std::dec << " expired at " << now
+          << " ms although its client was heard at " << e.shared_ms << " ms by a member that "
+          << "told everyone (timeout " << e.timeout_ms << " ms)";
+        Violation(o.str());
+      }
+      continue;
+    }
+    if (liveness_bound_ms_ <= 0 || e.timeout_ms <= 0 || led_since < 0) continue;
+    int64_t silent = now - e.heard_ms;
+    if (now - led_since > e.timeout_ms + liveness_bound_ms_ &&
+        silent > e.timeout_ms + liveness_bound_ms_) {
+      std::ostringstream o;
+      o << "session 0x" << std::hex << id << std::dec << " still alive " << silent
+        << " ms after its client was last heard (timeout " << e.timeout_ms << " ms)";
+      Violation(o.str());
+      e.heard_ms = now;  // reported once per silence
+    }
+  }
 }
 
 }  // namespace paddock::sim

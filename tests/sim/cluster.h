@@ -117,6 +117,11 @@ class Cluster {
   void Violation(std::string what) { violations_.push_back(std::move(what)); }
   // When some member was first seen without a session it had held (its close applied).
   const std::map<int64_t, int64_t>& closed_ms() const { return closed_ms_; }
+  // The liveness invariants, checked every step (see the .cc): no session expires sooner than a
+  // timeout after its client was last heard by a member that could tell every other member;
+  // none outlives its client's last contact by more than a timeout plus `bound_ms` while a
+  // leader has been ready for longer than that.
+  void set_liveness_bound_ms(int64_t bound_ms) { liveness_bound_ms_ = bound_ms; }
 
  private:
   friend class SimConnection;
@@ -160,6 +165,17 @@ class Cluster {
   // or after the close's zxid. No member past it may hold the session again.
   std::map<int64_t, int64_t> closed_by_zxid_;
   std::map<int64_t, int64_t> closed_ms_;
+  struct Evidence {
+    int64_t heard_ms = -1;   // last frame from its client any member handled
+    int64_t shared_ms = -1;  // last one handled where every other member would learn of it
+    int32_t timeout_ms = 0;
+  };
+  std::map<int64_t, Evidence> evidence_;
+  std::vector<int64_t> leader_since_ms_;  // per member: leading (ready) since; -1: not
+  int64_t liveness_bound_ms_ = 0;
+  void NoteHeard(unsigned member, const SimConnection& c);
+  bool CanTellEveryone(unsigned member) const;
+  void CheckLiveness();
   std::vector<std::string> violations_;
   int64_t next_connection_id_ = 1;
 };

@@ -264,6 +264,7 @@ RunResult RunSeed(const RunOptions& o) {
   RunResult result;
   {
     Cluster cluster(&consensus, Cluster::Options{kMembers, kTickMs, 2, o.seed});
+    cluster.set_liveness_bound_ms(2000);
     for (int c = 0; c < o.clients; c++) {
       clients.push_back(std::make_unique<SimClient>(&cluster, c, o.seed * 1000 + uint64_t(c),
                                                     o.session_timeout_ms, &history));
@@ -284,8 +285,20 @@ RunResult RunSeed(const RunOptions& o) {
     int64_t deadline = cluster.NowMs() + o.settle_ms;
     while (cluster.NowMs() < deadline && !Settled(cluster, clients)) step();
     if (!Settled(cluster, clients)) {
+      std::string why;
+      for (unsigned i = 0; i < cluster.size(); i++) {
+        const server::Server* s = cluster.Member(i);
+        why += " m" + std::to_string(i + 1) + "=";
+        why += s == nullptr ? std::string("down")
+                            : std::string(s->serving() ? s->ModeName() : "not-serving") +
+                                  "/leader" + std::to_string(s->KnownLeader()) + "/zxid" +
+                                  Hex(s->state().last_zxid());
+      }
+      int idle = static_cast<int>(std::count_if(clients.begin(), clients.end(),
+                                                [](const auto& c) { return c->Idle(); }));
       result.violations.push_back("the cluster did not settle within " +
-                                  std::to_string(o.settle_ms) + " ms of healing");
+                                  std::to_string(o.settle_ms) + " ms of healing:" + why +
+                                  " idle_clients=" + std::to_string(idle));
     } else {
       FinalChecks(cluster, history, o, &result.violations);
     }

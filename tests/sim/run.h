@@ -32,7 +32,9 @@ namespace paddock::sim {
 struct RunOptions {
   uint64_t seed = 1;
   int64_t fault_ms = 6000;   // how long faults are injected
-  int64_t settle_ms = 30000;  // at most, to heal and converge
+  // At most, to heal and converge: past libraft's 30 s InstallSnapshot timeout, which strands a
+  // follower whose snapshot message was lost until it expires.
+  int64_t settle_ms = 45000;
   int clients = 5;
   int32_t session_timeout_ms = 4000;
 };
