@@ -228,6 +228,42 @@ bool Settled(const Cluster& cluster, const std::vector<std::unique_ptr<SimClient
   return std::all_of(clients.begin(), clients.end(), [](const auto& c) { return c->Idle(); });
 }
 
+void ApplyTamper(Tamper tamper, const statemachine::StateMachine& sm, History* h) {
+  switch (tamper) {
+    case Tamper::kNone:
+      return;
+    case Tamper::kFifoOrder: {
+      OpRecord* first = nullptr;
+      for (OpRecord& op : h->ops) {
+        if (op.kind != Kind::kFifo || sm.tree().Find(op.path) == nullptr) continue;
+        if (first == nullptr) {
+          first = &op;
+        } else if (op.client == first->client) {
+          std::swap(first->fifo_k, op.fifo_k);
+          return;
+        }
+      }
+      return;
+    }
+    case Tamper::kLostCreate: {
+      OpRecord op;
+      op.kind = Kind::kFifo;
+      op.path = "/fifo/never-created";
+      op.outcome = Outcome::kOk;
+      h->ops.push_back(op);
+      return;
+    }
+    case Tamper::kDoubleCas:
+      for (const OpRecord& op : h->ops) {
+        if (op.kind == Kind::kCas && op.outcome == Outcome::kOk) {
+          h->ops.push_back(op);
+          return;
+        }
+      }
+      return;
+  }
+}
+
 void FinalChecks(const Cluster& cluster, const History& h, const RunOptions& o,
                  std::vector<std::string>* out) {
   std::string first = cluster.Member(0)->state().Snapshot();
@@ -300,6 +336,7 @@ RunResult RunSeed(const RunOptions& o) {
                                   std::to_string(o.settle_ms) + " ms of healing:" + why +
                                   " idle_clients=" + std::to_string(idle));
     } else {
+      ApplyTamper(o.tamper, cluster.Member(0)->state(), &history);
       FinalChecks(cluster, history, o, &result.violations);
     }
     for (const std::string& v : cluster.violations()) result.violations.push_back(v);

@@ -29,6 +29,15 @@
 
 namespace paddock::sim {
 
+// To prove the checks can fail: the history is altered after the run, before the final checks,
+// as a defect would have made it.
+enum class Tamper {
+  kNone,
+  kFifoOrder,     // two applied FIFO writes of one client swap their counters
+  kLostCreate,    // an acknowledged create of a node that does not exist
+  kDoubleCas,     // a second successful compare-and-set to an existing version
+};
+
 struct RunOptions {
   uint64_t seed = 1;
   int64_t fault_ms = 6000;   // how long faults are injected
@@ -37,6 +46,7 @@ struct RunOptions {
   int64_t settle_ms = 45000;
   int clients = 5;
   int32_t session_timeout_ms = 4000;
+  Tamper tamper = Tamper::kNone;
 };
 
 struct RunResult {

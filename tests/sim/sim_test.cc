@@ -66,6 +66,24 @@ TEST_F(Simulation, EverySeedHoldsEveryInvariant) {
               static_cast<long long>(expired), secs);
 }
 
+// The final checks fail when the history says what a defect would have made it say.
+TEST_F(Simulation, TheChecksCatchWhatADefectWouldLeave) {
+  struct Case {
+    Tamper tamper;
+    const char* expect;
+  };
+  for (const Case& c : {Case{Tamper::kFifoOrder, "applied after write"},
+                        Case{Tamper::kLostCreate, "acknowledged create of /fifo/never-created"},
+                        Case{Tamper::kDoubleCas, "both produced version"}}) {
+    RunOptions o{11};
+    o.tamper = c.tamper;
+    RunResult r = RunSeed(o);
+    bool found = false;
+    for (const std::string& v : r.violations) found |= v.find(c.expect) != std::string::npos;
+    EXPECT_TRUE(found) << "tamper " << static_cast<int>(c.tamper) << " went unnoticed";
+  }
+}
+
 TEST_F(Simulation, TheSameSeedGivesTheSameRun) {
   RunResult a = RunSeed(RunOptions{7});
   RunResult b = RunSeed(RunOptions{7});
