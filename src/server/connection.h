@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "proto/frame.h"
+#include "server/latency_stats.h"
 #include "proto/records.h"
 
 namespace paddock::server {
@@ -103,12 +104,7 @@ class Connection {
   int64_t accepted_mono_ms = 0;  // for the handshake timeout
   int64_t last_zxid = 0;
   int64_t last_response_wall_ms = 0;
-  int64_t last_latency_ms = 0;
-  int64_t latency_min_ms = -1;
-  int64_t latency_max_ms = 0;
-  int64_t latency_total_ms = 0;
-  int64_t latency_count = 0;
-  void RecordLatency(int64_t ms);
+  LatencyStats latency;
   void ResetStats();
 
  protected:

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <dirent.h>
 #include <map>
 #include <set>
 #include <sstream>
@@ -46,10 +45,6 @@ std::string JavaDouble(double v) {
   return s;
 }
 
-double AvgLatency(int64_t total, int64_t count) {
-  return count == 0 ? 0.0 : static_cast<double>(total) / static_cast<double>(count);
-}
-
 std::string ConnectionLine(const Connection& c, bool full) {
   std::ostringstream o;
   o << " /" << c.remote_ip << ":" << c.remote_port << "[" << (c.closing() ? 0 : 1)
@@ -59,10 +54,9 @@ std::string ConnectionLine(const Connection& c, bool full) {
     o << ",sid=" << HexId(c.session_id) << ",lop=" << proto::OpShortName(c.last_op)
       << ",est=" << c.established_wall_ms << ",to=" << c.timeout_ms
       << ",lcxid=" << HexId(c.last_cxid) << ",lzxid=" << HexId(c.last_zxid)
-      << ",lresp=" << c.last_response_wall_ms << ",llat=" << c.last_latency_ms
-      << ",minlat=" << (c.latency_min_ms < 0 ? 0 : c.latency_min_ms)
-      << ",avglat=" << (c.latency_count == 0 ? 0 : c.latency_total_ms / c.latency_count)
-      << ",maxlat=" << c.latency_max_ms;
+      << ",lresp=" << c.last_response_wall_ms << ",llat=" << c.latency.last_ms
+      << ",minlat=" << c.latency.Min() << ",avglat=" << c.latency.AverageWhole()
+      << ",maxlat=" << c.latency.max_ms;
   }
   o << ")\n";
   return o.str();
@@ -71,8 +65,8 @@ std::string ConnectionLine(const Connection& c, bool full) {
 std::string ServerLines(const Server& s) {
   const ServerStats& st = s.stats();
   std::ostringstream o;
-  o << "Latency min/avg/max: " << (st.latency_min_ms < 0 ? 0 : st.latency_min_ms) << "/"
-    << JavaDouble(AvgLatency(st.latency_total_ms, st.latency_count)) << "/" << st.latency_max_ms
+  o << "Latency min/avg/max: " << st.latency.Min() << "/"
+    << JavaDouble(st.latency.Average()) << "/" << st.latency.max_ms
     << "\n";
   o << "Received: " << st.packets_received << "\n";
   o << "Sent: " << st.packets_sent << "\n";
@@ -102,16 +96,6 @@ std::string Cons(const Server& s) {
   return out + "\n";
 }
 
-int64_t OpenFdCount() {
-  int64_t n = 0;
-  if (DIR* d = opendir("/proc/self/fd")) {
-    while (readdir(d) != nullptr) n++;
-    closedir(d);
-    n -= 2;
-  }
-  return n;
-}
-
 std::string Mntr(const Server& s) {
   const ServerStats& st = s.stats();
   const auto& tree = s.state().tree();
@@ -121,9 +105,9 @@ std::string Mntr(const Server& s) {
   auto kv = [&o](const char* k, auto v) { o << "zk_" << k << "\t" << v << "\n"; };
   kv("version", VersionString());
   kv("server_state", s.ModeName());
-  kv("avg_latency", JavaDouble(AvgLatency(st.latency_total_ms, st.latency_count)));
-  kv("max_latency", st.latency_max_ms);
-  kv("min_latency", st.latency_min_ms < 0 ? 0 : st.latency_min_ms);
+  kv("avg_latency", JavaDouble(st.latency.Average()));
+  kv("max_latency", st.latency.max_ms);
+  kv("min_latency", st.latency.Min());
   kv("packets_received", st.packets_received);
   kv("packets_sent", st.packets_sent);
   kv("num_alive_connections", s.connections().size());
@@ -308,10 +292,8 @@ std::string RunFourLetterWord(Server& server, int32_t word) {
     return "Connection stats reset.\n";
   }
   if (name == "srst") {
-    ServerStats& st = server.mutable_stats();
-    st.packets_received = st.packets_sent = 0;
-    st.latency_min_ms = -1;
-    st.latency_max_ms = st.latency_total_ms = st.latency_count = 0;
+    // As the admin endpoint's stat_reset: ZooKeeper's ServerStats.reset() behind both.
+    server.mutable_stats().Reset();
     return "Server stats reset.\n";
   }
   return name + " is not executed because it is not in the whitelist.\n";

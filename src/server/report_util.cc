@@ -1,5 +1,7 @@
 #include "server/report_util.h"
 
+#include <dirent.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -18,6 +20,16 @@ std::string HexId(int64_t id) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(id));
   return buf;
+}
+
+int64_t OpenFdCount() {
+  int64_t n = 0;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (readdir(d) != nullptr) n++;
+    closedir(d);
+    n -= 3;  // ".", ".." and the descriptor reading the directory
+  }
+  return n;
 }
 
 }  // namespace paddock::server

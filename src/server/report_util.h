@@ -8,6 +8,9 @@ namespace paddock::server {
 
 // Total size of the regular files directly in `dir` (0 if it cannot be read).
 int64_t DirBytes(const std::string& dir);
+// Descriptors this process has open (mntr's and the admin endpoint's
+// open_file_descriptor_count); 0 if /proc cannot be read.
+int64_t OpenFdCount();
 // A session or zxid in ZooKeeper's hex form: "0x1000001a2b3c0000".
 std::string HexId(int64_t id);
 

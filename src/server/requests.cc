@@ -431,12 +431,9 @@ void Server::FinishReply(Connection& c, PendingRequest& p, const proto::ReplyHea
   stats_.packets_sent++;
   c.last_zxid = h.zxid;
   int64_t latency = clock_->NowMonotonicMs() - p.received_ms;
-  c.RecordLatency(latency);
+  c.latency.Record(latency);
   c.last_response_wall_ms = clock_->NowWallMs();
-  if (stats_.latency_min_ms < 0 || latency < stats_.latency_min_ms) stats_.latency_min_ms = latency;
-  if (latency > stats_.latency_max_ms) stats_.latency_max_ms = latency;
-  stats_.latency_total_ms += latency;
-  stats_.latency_count++;
+  stats_.latency.Record(latency);
   stats_.RecordReply(p.op, latency, h.err, p.reply.size());
 }
 

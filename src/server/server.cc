@@ -266,8 +266,7 @@ void ServerStats::RecordReply(int32_t op, int64_t latency_ms, int32_t err, size_
 
 void ServerStats::Reset() {
   packets_received = packets_sent = 0;
-  latency_min_ms = -1;
-  latency_max_ms = latency_total_ms = latency_count = 0;
+  latency.Reset();
   response_bytes_last = response_bytes_min = response_bytes_max = -1;
 }
 

@@ -34,6 +34,7 @@
 #include "server/admin/session_book.h"
 #include "server/config.h"
 #include "server/connection.h"
+#include "server/latency_stats.h"
 #include "server/disk_guard.h"
 #include "server/ensemble_messages.h"
 #include "server/peer_links.h"
@@ -55,10 +56,7 @@ struct ServerStats {
   };
   int64_t packets_received = 0;
   int64_t packets_sent = 0;
-  int64_t latency_min_ms = -1;
-  int64_t latency_max_ms = 0;
-  int64_t latency_total_ms = 0;
-  int64_t latency_count = 0;
+  LatencyStats latency;
   int64_t sessions_created = 0;
   int64_t sessions_closed = 0;
   int64_t sessions_expired = 0;

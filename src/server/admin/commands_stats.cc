@@ -1,29 +1,15 @@
 // The admin commands that report statistics: server_stats, stats, connections and monitor, with
 // ZooKeeper 3.8's field names (ServerStats, ServerCnxn.getConnectionInfo, MonitorCommand).
-#include <dirent.h>
 #include <sys/resource.h>
 
 #include "proto/codes.h"
 #include "server/admin/commands_internal.h"
 #include "server/four_letter.h"
+#include "server/report_util.h"
 #include "server/server.h"
 
 namespace paddock::server::admin {
 namespace {
-
-double Average(int64_t total, int64_t count) {
-  return count == 0 ? 0.0 : static_cast<double>(total) / static_cast<double>(count);
-}
-
-int64_t OpenFdCount() {
-  int64_t n = 0;
-  if (DIR* d = opendir("/proc/self/fd")) {
-    while (readdir(d) != nullptr) n++;
-    closedir(d);
-    n -= 3;  // ".", ".." and the directory's own descriptor
-  }
-  return n;
-}
 
 Json ClientResponse(const ServerStats& st) {
   Json r = Json::object();
@@ -46,9 +32,9 @@ Json ServerStatsObject(const Server& s) {
   o["server_state"] = ServerStateName(s);
   o["last_processed_zxid"] = s.state().last_zxid();
   o["outstanding_requests"] = s.OutstandingRequests();
-  o["avg_latency"] = Average(st.latency_total_ms, st.latency_count);
-  o["max_latency"] = st.latency_max_ms;
-  o["min_latency"] = st.latency_min_ms < 0 ? 0 : st.latency_min_ms;
+  o["avg_latency"] = st.latency.Average();
+  o["max_latency"] = st.latency.max_ms;
+  o["min_latency"] = st.latency.Min();
   o["num_alive_client_connections"] = s.connections().size();
   o["auth_failed_count"] = st.auth_failed_count;
   o["non_mtlsremote_conn_count"] = 0;
@@ -72,10 +58,10 @@ Json ConnectionInfo(const Connection& c, bool brief) {
   o["last_cxid"] = c.last_cxid;
   o["last_zxid"] = c.last_zxid;
   o["last_response_time"] = c.last_response_wall_ms;
-  o["last_latency"] = c.last_latency_ms;
-  o["min_latency"] = c.latency_min_ms < 0 ? 0 : c.latency_min_ms;
-  o["avg_latency"] = c.latency_count == 0 ? 0 : c.latency_total_ms / c.latency_count;
-  o["max_latency"] = c.latency_max_ms;
+  o["last_latency"] = c.latency.last_ms;
+  o["min_latency"] = c.latency.Min();
+  o["avg_latency"] = c.latency.AverageWhole();
+  o["max_latency"] = c.latency.max_ms;
   return o;
 }
 
@@ -153,7 +139,7 @@ void MonitorCommand(Server& s, Json& o) {
   o["server_state"] = ServerStateName(s);
   o["ephemerals_count"] = tree.EphemeralCount();
   o["num_alive_connections"] = s.connections().size();
-  o["avg_latency"] = Average(st.latency_total_ms, st.latency_count);
+  o["avg_latency"] = st.latency.Average();
   o["outstanding_requests"] = s.OutstandingRequests();
   o["znode_count"] = tree.NodeCount() + 1;
   o["global_sessions"] = s.state().sessions().size();
@@ -164,13 +150,13 @@ void MonitorCommand(Server& s, Json& o) {
   o["max_client_response_size"] = st.response_bytes_max;
   o["watch_count"] = s.watches().WatchCount();
   o["auth_failed_count"] = st.auth_failed_count;
-  o["min_latency"] = st.latency_min_ms < 0 ? 0 : st.latency_min_ms;
+  o["min_latency"] = st.latency.Min();
   o["max_file_descriptor_count"] = static_cast<int64_t>(rl.rlim_cur);
   o["approximate_data_size"] = tree.ApproximateDataSize();
   o["open_file_descriptor_count"] = OpenFdCount();
   o["local_sessions"] = 0;
   o["uptime"] = s.clock().NowWallMs() - st.start_wall_ms;
-  o["max_latency"] = st.latency_max_ms;
+  o["max_latency"] = st.latency.max_ms;
   o["min_client_response_size"] = st.response_bytes_min;
   o["non_mtls_local_conn_count"] = 0;
   MonitorFsync(s, o);
