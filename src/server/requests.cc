@@ -289,8 +289,14 @@ void Server::HandleRequest(Connection& c, std::string_view payload) {
     c.Abort("malformed request header");
     return;
   }
-  // A session whose expiry is under way drops its requests, as ZooKeeper's failed touch does.
-  if (session_driver_.Closing(c.session_id)) return;
+  // A session whose expiry is under way takes no more requests, as ZooKeeper's failed touch
+  // does; its connection closes, so that the client knows at once that what it sent went
+  // unanswered. (Dropping the request alone left the client waiting for a reply forever when
+  // the expiry then failed with a lost leadership: its pings were answered again.)
+  if (session_driver_.Closing(c.session_id)) {
+    c.Close("session expiring");
+    return;
+  }
   TouchSession(c.session_id);
   c.last_op = h.type;
   c.last_cxid = h.xid;

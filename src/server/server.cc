@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <algorithm>
+#include <sstream>
 
 #include "base/assert.h"
 #include "base/log.h"
@@ -323,6 +324,29 @@ void Server::RunCleaner() {
     cleanup_pending_.insert(path);
     Propose(std::move(txn));
   }
+}
+
+}  // namespace paddock::server
+namespace paddock::server {
+
+std::string Server::DebugState() const {
+  std::ostringstream o;
+  o << "outbox=" << outbox_.size() << " waiting=" << waiting_.size()
+    << " leader=" << roles_.known_leader() << " ready=" << roles_.leader_ready()
+    << " synced=" << roles_.follower_synced() << " catch_up=" << roles_.catch_up_seq();
+  for (const auto& [id, c] : connections_) {
+    if (c->pipeline.empty()) continue;
+    o << " conn" << id << "[";
+    for (const PendingRequest& p : c->pipeline) {
+      o << " " << static_cast<int>(p.kind) << ":" << p.seq << (p.done ? ":done" : "")
+        << (waiting_.count(p.seq) != 0 ? ":waiting" : "");
+    }
+    o << " ]";
+  }
+  for (const auto& [id, p] : peer_states_) {
+    o << " peer" << id << "=role" << static_cast<int>(p.role) << "@" << p.heard_ms;
+  }
+  return o.str();
 }
 
 }  // namespace paddock::server

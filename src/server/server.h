@@ -149,6 +149,9 @@ class Server {
   const session::ExpiryQueue& liveness() const { return session_driver_.liveness(); }
   const SessionDriver& sessions() const { return session_driver_; }
   bool leader_ready() const { return roles_.leader_ready(); }
+  // One line on the member's inner state (outbox, waiting requests, pipelines, peers), for
+  // the simulation's failure reports and debugging.
+  std::string DebugState() const;
   const ServerStats& stats() const { return stats_; }
   ServerStats& mutable_stats() { return stats_; }
   const std::unordered_map<int64_t, std::unique_ptr<Connection>>& connections() const {

@@ -1,6 +1,7 @@
 #include "sim/client.h"
 
 #include <climits>
+#include <sstream>
 
 #include "base/assert.h"
 #include "proto/records.h"
@@ -51,6 +52,7 @@ void SimClient::Connect() {
   req.passwd = session_id_ != 0 ? passwd_ : std::string(16, '\0');
   req.has_read_only = true;
   SendFrame(proto::EncodeToString(req));
+  cluster_->NoteHandshake(session_id_);
 }
 
 // The connection is gone: everything in flight has an unknown outcome.
@@ -69,6 +71,22 @@ void SimClient::Lost(const char* /*why*/) {
   connection_ = 0;
   history_->reconnects++;
   next_connect_ms_ = cluster_->NowMs() + 10 + static_cast<int64_t>(rng_() % 90);
+}
+
+std::string SimClient::Describe() const {
+  std::ostringstream d;
+  d << "client " << index_ << " on m" << member_ + 1 << " state " << static_cast<int>(state_)
+    << " waits for";
+  for (const Inflight& f : inflight_) {
+    if (f.op == kPingOp) {
+      d << " ping";
+      continue;
+    }
+    const OpRecord& op = history_->ops[f.op];
+    d << " " << op.path << "@" << op.invoke_ms;
+  }
+  d << " heard@" << last_heard_ms_;
+  return d.str();
 }
 
 void SimClient::Tick() {

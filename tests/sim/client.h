@@ -63,6 +63,8 @@ class SimClient final : public ClientEnd {
   // Stops issuing new requests (the end of a run); pings go on.
   void Quiesce() { quiesced_ = true; }
   bool Idle() const { return inflight_.empty(); }
+  // Where the client is and what it waits for (for a run that does not settle).
+  std::string Describe() const;
   int64_t session_id() const { return session_id_; }
   bool connected() const { return state_ == State::kConnected; }
   int64_t last_heard_ms() const { return last_heard_ms_; }

@@ -392,6 +392,7 @@ void Cluster::NoteHeard(unsigned member, const SimConnection& c) {
   int64_t id = c.session_id;
   int64_t now = NowMs();
   evidence_[id].heard_ms = now;
+  evidence_[id].handshake = false;
   const session::SessionTable::Session* s = members_[member].server->state().sessions().Find(id);
   if (s == nullptr || !CanTellEveryone(member)) return;
   for (const MemberSlot& m : members_) {
@@ -408,8 +409,27 @@ void Cluster::NoteHeard(unsigned member, const SimConnection& c) {
   });
 }
 
+void Cluster::NoteHandshake(int64_t session) {
+  if (session == 0) return;
+  Evidence& e = evidence_[session];
+  e.heard_ms = NowMs() + options_.latency_ms;
+  e.handshake = true;
+}
+
 void Cluster::CheckLiveness() {
   int64_t now = NowMs();
+  // A client waiting on a reply counts as heard (server/ensemble.cc, TouchWaitingSessions): it
+  // sends nothing more while it waits, and the wait is the ensemble's doing.
+  for (const MemberSlot& m : members_) {
+    if (m.server == nullptr || m.paused) continue;
+    for (const auto& [id, c] : m.connections) {
+      if (c->closing() || c->state != server::Connection::State::kOpen || c->pipeline.empty()) {
+        continue;
+      }
+      evidence_[c->session_id].heard_ms = now;
+      evidence_[c->session_id].handshake = false;
+    }
+  }
   leader_since_ms_.resize(size(), -1);
   int64_t led_since = -1;
   for (unsigned i = 0; i < size(); i++) {
@@ -433,11 +453,19 @@ void Cluster::CheckLiveness() {
     }
     if (liveness_bound_ms_ <= 0 || e.timeout_ms <= 0 || led_since < 0) continue;
     int64_t silent = now - e.heard_ms;
-    if (now - led_since > e.timeout_ms + liveness_bound_ms_ &&
-        silent > e.timeout_ms + liveness_bound_ms_) {
+    int64_t allowed = e.timeout_ms + liveness_bound_ms_ + (e.handshake ? e.timeout_ms : 0);
+    if (now - led_since > allowed && silent > allowed) {
       std::ostringstream o;
       o << "session 0x" << std::hex << id << std::dec << " still alive " << silent
         << " ms after its client was last heard (timeout " << e.timeout_ms << " ms)";
+      for (unsigned i = 0; i < size(); i++) {
+        const server::Server* s = members_[i].server.get();
+        if (s == nullptr) continue;
+        std::optional<int64_t> h = s->sessions().HeardMs(id);
+        o << " [m" << i + 1 << " heard=" << (h ? *h : -1) << " deadline="
+          << (s->liveness().Contains(id) ? s->liveness().DeadlineMs(id) : -1) << " "
+          << s->DebugState() << "]";
+      }
       Violation(o.str());
       e.heard_ms = now;  // reported once per silence
     }

@@ -119,9 +119,14 @@ class Cluster {
   const std::map<int64_t, int64_t>& closed_ms() const { return closed_ms_; }
   // The liveness invariants, checked every step (see the .cc): no session expires sooner than a
   // timeout after its client was last heard by a member that could tell every other member;
-  // none outlives its client's last contact by more than a timeout plus `bound_ms` while a
-  // leader has been ready for longer than that.
+  // none outlives its client's last contact (a frame, or a request of its still unanswered) by
+  // more than a timeout plus `bound_ms` (plus a timeout after a handshake, which may be parked)
+  // while a leader has been ready for longer than that.
   void set_liveness_bound_ms(int64_t bound_ms) { liveness_bound_ms_ = bound_ms; }
+  // A client sent a handshake for `session`: it is alive. A member that parks the handshake
+  // (the client has seen a later zxid than the member) counts the session as heard for up to a
+  // timeout more (server/requests.cc), which the bound allows for.
+  void NoteHandshake(int64_t session);
 
  private:
   friend class SimConnection;
@@ -167,6 +172,7 @@ class Cluster {
   std::map<int64_t, int64_t> closed_ms_;
   struct Evidence {
     int64_t heard_ms = -1;   // last frame from its client any member handled
+    bool handshake = false;  // that frame was a handshake (it may be parked)
     int64_t shared_ms = -1;  // last one handled where every other member would learn of it
     int32_t timeout_ms = 0;
   };

@@ -328,13 +328,14 @@ RunResult RunSeed(const RunOptions& o) {
         why += s == nullptr ? std::string("down")
                             : std::string(s->serving() ? s->ModeName() : "not-serving") +
                                   "/leader" + std::to_string(s->KnownLeader()) + "/zxid" +
-                                  Hex(s->state().last_zxid());
+                                  Hex(s->state().last_zxid()) + " {" + s->DebugState() + "}";
       }
-      int idle = static_cast<int>(std::count_if(clients.begin(), clients.end(),
-                                                [](const auto& c) { return c->Idle(); }));
+      for (const auto& c : clients) {
+        if (!c->Idle()) why += "; " + c->Describe();
+      }
       result.violations.push_back("the cluster did not settle within " +
                                   std::to_string(o.settle_ms) + " ms of healing:" + why +
-                                  " idle_clients=" + std::to_string(idle));
+                                  " (now " + std::to_string(cluster.NowMs()) + ")");
     } else {
       ApplyTamper(o.tamper, cluster.Member(0)->state(), &history);
       FinalChecks(cluster, history, o, &result.violations);
