@@ -111,9 +111,7 @@ def authenticate_as(sock, key, self_id, peer_id, timeout=5.0):
     """The initiator's side of src/net/peer_auth.h, with `key`, claiming `self_id`."""
     deadline = time.monotonic() + timeout
     nonce_i = os.urandom(32)
-    address = b""
-    hello = (struct.pack(">BBQQ", AUTH_VERSION, AUTH_PURPOSE_PEER, self_id, peer_id) + nonce_i
-             + struct.pack(">H", len(address)) + address)
+    hello = struct.pack(">BBQQ", AUTH_VERSION, AUTH_PURPOSE_PEER, self_id, peer_id) + nonce_i
     sock.sendall(peer_frame(AUTH_HELLO, hello))
     length, frame_type = struct.unpack(">IB", read_exact(sock, 5, deadline))
     if frame_type != AUTH_CHALLENGE or length != 1 + 8 + 32 + 32:
@@ -122,7 +120,7 @@ def authenticate_as(sock, key, self_id, peer_id, timeout=5.0):
     (responder,) = struct.unpack(">Q", body[:8])
     nonce_r, mac_r = body[8:40], body[40:72]
     transcript = (b"paddock-auth-1\0peer\0" + struct.pack(">QQ", self_id, peer_id) + nonce_i
-                  + nonce_r + struct.pack(">H", len(address)) + address)
+                  + nonce_r)
     expected = hmac.new(key, b"responder\0" + transcript, hashlib.sha256).digest()
     if responder != peer_id or not hmac.compare_digest(mac_r, expected):
         raise ConnectionError("the responder's proof does not verify")
