@@ -1,5 +1,7 @@
 #include "net/peer_auth.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -110,10 +112,10 @@ std::string PeerAuth::TakeOutput() { return std::exchange(out_, std::string()); 
 
 size_t PeerAuth::BytesWanted() const {
   if (state_ != State::kRunning) return 0;
-  if (in_.size() < 5) return 5 - in_.size();
+  if (in_.size() < 4) return 4 - in_.size();
   uint32_t n = 0;
   for (size_t i = 0; i < 4; i++) n = (n << 8) | static_cast<uint8_t>(in_[i]);
-  return 4 + n - in_.size();  // Feed checked n before buffering past the header
+  return 4 + n - in_.size();  // Feed checked n as soon as the length was complete
 }
 
 // Takes bytes only up to the end of the message being read, so that nothing past the
@@ -124,7 +126,7 @@ size_t PeerAuth::Feed(std::string_view in) {
     size_t take = std::min(BytesWanted(), in.size() - used);
     in_.append(in.substr(used, take));
     used += take;
-    if (in_.size() < 5) continue;
+    if (in_.size() < 4) continue;
     uint32_t n = 0;
     for (size_t i = 0; i < 4; i++) n = (n << 8) | static_cast<uint8_t>(in_[i]);
     if (n < 1 || 4 + static_cast<size_t>(n) > kFrameBytesMax) {
@@ -251,6 +253,42 @@ const std::string& PeerAuth::error() const {
 uint64_t PeerAuth::peer_id() const {
   PADDOCK_ASSERT(done());
   return role_ == Role::kInitiator ? id_r_ : id_i_;
+}
+
+bool RefusalThrottle::Warn(const std::string& host, const std::string& reason, uint64_t now_ms,
+                           uint64_t* repeats) {
+  if (entries_.size() >= kKeysMax) entries_.clear();
+  auto [it, fresh] = entries_.try_emplace({host, reason});
+  Entry& e = it->second;
+  if (!fresh && now_ms - e.warned_ms < kWindowMs) {
+    e.repeats++;
+    return false;
+  }
+  *repeats = e.repeats;
+  e.repeats = 0;
+  e.warned_ms = now_ms;
+  return true;
+}
+
+std::string AddressText(const sockaddr* addr) {
+  char host[INET6_ADDRSTRLEN] = "";
+  uint16_t port = 0;
+  std::string out;
+  if (addr->sa_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(addr);
+    inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
+    out.append(host);
+    port = ntohs(v4->sin_port);
+  } else if (addr->sa_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(addr);
+    inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
+    out.append("[").append(host).append("]");
+    port = ntohs(v6->sin6_port);
+  } else {
+    return "?";
+  }
+  out.append(":").append(std::to_string(port));
+  return out;
 }
 
 }  // namespace paddock::net

@@ -31,15 +31,19 @@
 // and any holder of the key can claim any member id (every member holds the same key).
 //
 // Pure: no I/O and no clock (callers bound the handshake's time with kTimeoutMs); nonces are
-// passed in. Thread-compatible value type.
+// passed in. Thread-compatible value types.
 #pragma once
+
+#include <sys/socket.h>
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace paddock::net {
 
@@ -119,5 +123,31 @@ class PeerAuth {
   std::string out_;  // bytes to write
   std::string error_;
 };
+
+// Which refused links get a warning in the log. A member with a wrong key retries its links
+// several times a second, and each try fails on both sides: the first refusal for each (remote
+// host, reason) is a warning, then at most one per kWindowMs carrying how many were not warned
+// about since; the callers log the others at debug level. Pure (time passed in); bounded: past
+// kKeysMax pairs it starts over.
+class RefusalThrottle {
+ public:
+  static constexpr uint64_t kWindowMs = 60000;
+  static constexpr size_t kKeysMax = 256;
+
+  // True if this refusal deserves a warning; then *repeats is how many refusals of the same
+  // pair were not warned about since the last warning.
+  bool Warn(const std::string& host, const std::string& reason, uint64_t now_ms,
+            uint64_t* repeats);
+
+ private:
+  struct Entry {
+    uint64_t warned_ms = 0;
+    uint64_t repeats = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Entry> entries_;
+};
+
+// "a.b.c.d:port" or "[v6]:port" of a socket address, for log lines; "?" if it is neither.
+std::string AddressText(const sockaddr* addr);
 
 }  // namespace paddock::net

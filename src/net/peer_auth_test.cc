@@ -4,10 +4,13 @@
 // byte at a time; a wrong key fails on each side; a proof or challenge recorded on one link
 // fails on another (replay); a responder's MAC sent back as a proof fails (reflection); wrong
 // or unknown member ids and the wrong port fail; truncated, oversized and foreign frames
-// (libraft's handshake, a bare peer kHello) fail on their first bytes.
+// (libraft's handshake, a bare peer kHello) fail on their first bytes. Also the throttle that
+// keeps a retrying member with a wrong key from flooding the log, and the address text.
 #include "net/peer_auth.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 
 #include <string>
 
@@ -127,7 +130,7 @@ TEST(PeerAuthTest, OneByteAtATimeNeverReadsPastTheHandshake) {
   PeerAuth r = Accept(3, kKey, 9, AuthPurpose::kRaft);
   std::string hello = i.TakeOutput();
   EXPECT_EQ(FeedByteByByte(r, hello), hello.size());
-  EXPECT_EQ(r.BytesWanted(), 5u);  // the proof's header comes next
+  EXPECT_EQ(r.BytesWanted(), 4u);  // the proof's length comes next
   std::string challenge = r.TakeOutput();
   ASSERT_FALSE(challenge.empty());
   EXPECT_EQ(FeedByteByByte(i, challenge + "X"), challenge.size());
@@ -273,13 +276,13 @@ TEST(PeerAuthTest, TruncatedAndOversizedFramesFail) {
   {
     PeerAuth r = Accept(2);
     std::string huge = Frame(0x41, std::string(1000, 'x'));
-    EXPECT_EQ(r.Feed(huge), 5u);  // refused on the length, the body is never read
+    EXPECT_EQ(r.Feed(huge), 4u);  // refused on the length, the rest is never read
     ASSERT_TRUE(r.failed());
     EXPECT_NE(r.error().find("out of range"), std::string::npos) << r.error();
   }
   {
     PeerAuth r = Accept(2);
-    r.Feed(std::string("\0\0\0\0\x41", 5));  // length 0: not even a type byte
+    EXPECT_EQ(r.Feed(std::string("\0\0\0\0", 4)), 4u);  // length 0: not even a type byte
     ASSERT_TRUE(r.failed());
   }
   {
@@ -305,6 +308,42 @@ TEST(PeerAuthTest, ForeignFirstBytesFail) {
     ASSERT_TRUE(r.failed());
     EXPECT_EQ(r.error(), "expected a hello, got frame type 1 (not a Paddock handshake)");
   }
+}
+
+TEST(RefusalThrottleTest, WarnsOncePerHostAndReasonAWindowThenCountsTheRest) {
+  RefusalThrottle t;
+  uint64_t repeats = 99;
+  ASSERT_TRUE(t.Warn("10.0.0.3", "wrong key", 1000, &repeats));
+  EXPECT_EQ(repeats, 0u);
+  EXPECT_FALSE(t.Warn("10.0.0.3", "wrong key", 1200, &repeats));
+  EXPECT_FALSE(t.Warn("10.0.0.3", "wrong key", 1400, &repeats));
+  EXPECT_TRUE(t.Warn("10.0.0.3", "timed out", 1400, &repeats));   // another reason
+  EXPECT_TRUE(t.Warn("10.0.0.4", "wrong key", 1400, &repeats));   // another host
+  ASSERT_TRUE(t.Warn("10.0.0.3", "wrong key", 1000 + RefusalThrottle::kWindowMs, &repeats));
+  EXPECT_EQ(repeats, 2u);
+}
+
+TEST(RefusalThrottleTest, StaysBoundedByStartingOver) {
+  RefusalThrottle t;
+  uint64_t repeats = 0;
+  for (size_t i = 0; i < 3 * RefusalThrottle::kKeysMax; i++) {
+    EXPECT_TRUE(t.Warn("host" + std::to_string(i), "r", 5, &repeats));
+  }
+  // The pairs seen long ago were forgotten: a warning again, not a silent repeat.
+  EXPECT_TRUE(t.Warn("host0", "r", 6, &repeats));
+}
+
+TEST(AddressTextTest, NamesIpv4AndIpv6Endpoints) {
+  sockaddr_in v4{};
+  v4.sin_family = AF_INET;
+  v4.sin_port = htons(2888);
+  v4.sin_addr.s_addr = htonl(0x7f000001);
+  EXPECT_EQ(AddressText(reinterpret_cast<sockaddr*>(&v4)), "127.0.0.1:2888");
+  sockaddr_in6 v6{};
+  v6.sin6_family = AF_INET6;
+  v6.sin6_port = htons(3888);
+  v6.sin6_addr = in6addr_loopback;
+  EXPECT_EQ(AddressText(reinterpret_cast<sockaddr*>(&v6)), "[::1]:3888");
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ Status Server::StartPeers() {
   std::map<int, PeerNet::Endpoint> members;
   for (const auto& [id, e] : config_.servers) members[id] = {e.host, e.peer_port};
   peers_ = std::make_unique<PeerNet>(
-      &loop_, config_.server_id, std::move(members),
+      &loop_, config_.server_id, std::move(members), config_.peer_key,
       [this](int from, PeerNet::Type type, std::string_view body) {
         OnPeerMessage(from, type, body);
       },
