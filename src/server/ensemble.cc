@@ -303,7 +303,7 @@ void Server::OnPeerMessage(int from, PeerNet::Type type, std::string_view body) 
 }
 
 // A follower's batch: proposed with the leader's time, or refused back if this member does not
-// lead (any more).
+// lead (any more), or if it holds anything but what followers forward (ensemble_messages.h).
 void Server::OnForwarded(int from, std::string_view body) {
   Result<std::vector<Txn>> txns = statemachine::DecodeBatch(body);
   if (!txns.ok()) {
@@ -311,7 +311,13 @@ void Server::OnForwarded(int from, std::string_view body) {
                      txns.status().message());
     return;
   }
-  if (!leader_ready_) {
+  const Txn* refused = FirstNotForwardable(*txns);
+  if (refused != nullptr) {
+    PADDOCK_LOG_WARN("forwarded batch refused from={} txns={} kind={} reason=\"only the leader "
+                     "proposes it\"",
+                     from, txns->size(), TxnKindName(refused->kind));
+  }
+  if (!leader_ready_ || refused != nullptr) {
     std::vector<int64_t> seqs;
     for (const Txn& t : *txns) {
       if (t.origin_seq != 0) seqs.push_back(t.origin_seq);
