@@ -52,6 +52,7 @@ consensus::LibraftOptions Server::LogOptions() const {
     for (const auto& [id, entry] : config_.servers) {
       lo.voters.emplace_back(static_cast<uint64_t>(id), entry.RaftAddress());
     }
+    lo.peer_key = config_.peer_key;
   }
   return lo;
 }
