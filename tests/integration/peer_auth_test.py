@@ -32,6 +32,7 @@ import hashlib
 import hmac
 import os
 import re
+import shutil
 import socket
 import struct
 import subprocess
@@ -137,15 +138,15 @@ class KeyedEnsembleCase(unittest.TestCase):
 
     def make_ensemble(self, keys=None):
         """`keys`: member id -> key file; default the shared key for all."""
-        self.tmp = tempfile.TemporaryDirectory(prefix="paddock-peerauth-")
-        self.addCleanup(self.tmp.cleanup)
-        self.key = write_key(Path(self.tmp.name) / "peer.key")
+        tmp = Path(tempfile.mkdtemp(prefix="paddock-peerauth-"))
+        if not os.environ.get("PADDOCK_KEEP_TMP"):
+            self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        self.key = write_key(tmp / "peer.key")
         keys = keys or {}
 
         def cfg(member_id):
             return {"paddock.peerKeyFile": str(keys.get(member_id, self.key))}
-        self.e = Ensemble(size=3, tick_ms=500, extra_cfg=cfg,
-                          tmpdir=str(Path(self.tmp.name) / "ensemble"))
+        self.e = Ensemble(size=3, tick_ms=500, extra_cfg=cfg, tmpdir=str(tmp / "ensemble"))
         self.addCleanup(self.e.close)
         return self.e
 
@@ -199,9 +200,9 @@ class PeerAuthTest(KeyedEnsembleCase):
             probe.close()
 
     def test_member_with_a_different_key_cannot_join(self):
-        other = write_key(Path(tempfile.mkdtemp(prefix="paddock-otherkey-")) / "other.key")
-        self.addCleanup(lambda: other.unlink())
-        e = self.make_ensemble(keys={3: other})
+        other_dir = Path(tempfile.mkdtemp(prefix="paddock-otherkey-"))
+        self.addCleanup(shutil.rmtree, other_dir, ignore_errors=True)
+        e = self.make_ensemble(keys={3: write_key(other_dir / "other.key")})
         e.start(ids=[1, 2], timeout=WAIT_S)
         e.leader()
         e.start(ids=[3], wait=False)
