@@ -134,6 +134,7 @@ class LibraftEnsembleTest : public ::testing::Test {
     o.id = static_cast<uint64_t>(i + 1);
     o.address = voters[static_cast<size_t>(i)].second;
     o.voters = voters;
+    o.peer_key = std::string(32, 'k');  // every member holds the same key
     o.snapshot_threshold = 16;
     o.snapshot_trailing = 4;
     o.election_timeout_ms = 300;

@@ -17,6 +17,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "consensus/auth_transport.h"
 #include "consensus/data_dir_check.h"
 #include "consensus/raft_heap.h"
 
@@ -109,7 +110,7 @@ Status LibraftLog::Start(Callbacks callbacks) {
   InstallForkExcludedRaftHeap();
   int rv = 0;
   if (options_.voters.size() > 1) {
-    rv = raft_uv_tcp_init(&transport_, loop_);
+    rv = AuthTransportInit(&transport_, loop_, options_.peer_key, options_.voters);
     if (rv != 0) return RaftError("raft transport", rv);
     tcp_transport_ = true;
   } else {
@@ -539,7 +540,7 @@ void LibraftLog::Stop(std::function<void()> done) {
   stopping_ = true;  // before raft_close, which cancels queued appends (GuardedAppendDone)
   if (!raft_initialized_) {
     if (io_ready_) raft_uv_close(&io_);
-    if (tcp_transport_) raft_uv_tcp_close(&transport_);
+    if (tcp_transport_) AuthTransportRelease(&transport_);
     tcp_transport_ = false;
     io_ready_ = false;
     stop_done_();
@@ -554,7 +555,7 @@ void LibraftLog::Stop(std::function<void()> done) {
   raft_close(&raft_, [](raft* r) {
     auto* self = static_cast<LibraftLog*>(r->data);
     raft_uv_close(&self->io_);
-    if (self->tcp_transport_) raft_uv_tcp_close(&self->transport_);
+    if (self->tcp_transport_) AuthTransportRelease(&self->transport_);
     self->tcp_transport_ = false;
     self->io_ready_ = false;
     self->raft_initialized_ = false;

@@ -20,7 +20,8 @@
 //    snapshot from the leader that the state machine cannot restore;
 //  * libraft is never called from its own callbacks: the caller defers (see ReplicatedLog).
 // Standalone mode is an ensemble of one voter with a transport that never connects; an ensemble
-// uses libraft's TCP transport, every member bootstrapped with the same voters.
+// uses TCP with the members' handshake on every connection (auth_transport.h), every member
+// bootstrapped with the same voters.
 //
 // Threading: loop thread only.
 #pragma once
@@ -52,6 +53,8 @@ struct LibraftOptions {
   // Every voter of the ensemble with its Raft address (this member included); empty or one:
   // standalone.
   std::vector<std::pair<uint64_t, std::string>> voters;
+  // The ensemble's shared key (paddock.peerKeyFile), proved on every Raft connection.
+  std::string peer_key;
   unsigned election_timeout_ms = 1000;
   unsigned heartbeat_timeout_ms = 100;
   unsigned snapshot_threshold = 100000;

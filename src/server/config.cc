@@ -3,10 +3,14 @@
 #include <arpa/inet.h>
 
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <sstream>
+
+#include "net/peer_auth.h"
 
 namespace paddock::server {
 namespace {
@@ -151,6 +155,7 @@ const std::map<std::string, Setter>& Setters() {
       {"paddock.snapshotThreshold", [](Config& c, auto& k, auto& v) { return ParseInt<uint32_t>(k, v, 16, 1u << 30, &c.snapshot_threshold); }},
       {"paddock.snapshotTrailing", [](Config& c, auto& k, auto& v) { return ParseInt<uint32_t>(k, v, 0, 1u << 30, &c.snapshot_trailing); }},
       {"paddock.electionTimeoutMs", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 50, 3'600'000, &c.election_timeout_ms); }},
+      {"paddock.peerKeyFile", [](Config& c, auto&, auto& v) { c.peer_key_file = v; return Status::Ok(); }},
       {"paddock.diskReserveBytes", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 0, INT64_MAX, &c.disk_reserve_bytes); }},
   };
   return setters;
@@ -323,6 +328,34 @@ Status ResolveServerId(Config* config) {
       me.client_host != "0.0.0.0") {
     config->client_port_address = me.client_host;
   }
+  return Status::Ok();
+}
+
+Status LoadPeerKey(Config* config) {
+  if (!config->IsEnsemble()) return Status::Ok();
+  const std::string how =
+      "make one with `head -c 32 /dev/urandom | base64 > peer.key` and give every member the "
+      "same file";
+  if (config->peer_key_file.empty()) {
+    return Status::Error(
+        "an ensemble needs paddock.peerKeyFile, a file holding the key that members prove to "
+        "each other before a peer or Raft link is used: " + how);
+  }
+  std::ifstream f(config->peer_key_file, std::ios::binary);
+  if (!f) {
+    return Status::Error("paddock.peerKeyFile: cannot read " + config->peer_key_file + ": " +
+                         std::strerror(errno) + " (" + how + ")");
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string key = Trim(ss.str());
+  if (key.size() < net::PeerAuth::kKeyBytesMin) {
+    return Status::Error("paddock.peerKeyFile: " + config->peer_key_file + " holds " +
+                         std::to_string(key.size()) +
+                         " bytes after trimming whitespace; the key must be at least " +
+                         std::to_string(net::PeerAuth::kKeyBytesMin) + " bytes (" + how + ")");
+  }
+  config->peer_key = std::move(key);
   return Status::Ok();
 }
 

@@ -55,6 +55,11 @@ struct Config {
   int64_t container_never_used_ms = 0;
   std::set<std::string> four_letter_words = {"srvr"};
   std::map<int, ServerEntry> servers;  // server.N lines: the ensemble (empty or one: standalone)
+  // paddock.peerKeyFile: the file holding the ensemble's shared key, which every link between
+  // members proves before it is used (net/peer_auth.h). Required in an ensemble; LoadPeerKey
+  // reads it into peer_key.
+  std::string peer_key_file;
+  std::string peer_key;
   // Raft's election timeout (paddock.electionTimeoutMs); -1: tickTime, at least 300 ms.
   int64_t election_timeout_ms = -1;
   int32_t server_id = 1;               // myid (1 in standalone)
@@ -124,5 +129,11 @@ Status ValidateConfig(const Config& config);
 // ZooKeeper: a missing or malformed file, or an id that is not one of the server.N lines, is an
 // error naming the file. With at most one server line the id stays 1 (standalone).
 Status ResolveServerId(Config* config);
+
+// In an ensemble, reads paddock.peerKeyFile into config->peer_key, whitespace trimmed at both
+// ends. A missing key, an unreadable file or fewer than PeerAuth::kKeyBytesMin (16) bytes is an
+// error naming the key and saying how to make one. Standalone, the key is neither needed nor
+// read.
+Status LoadPeerKey(Config* config);
 
 }  // namespace paddock::server

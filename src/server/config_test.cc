@@ -194,6 +194,15 @@ class MyIdTest : public ::testing::Test {
     return *c;
   }
   void WriteMyId(const std::string& text) { std::ofstream(dir_ / "myid") << text; }
+  // Re-parses the ensemble's text with `line` added.
+  bool ParseConfigInto(Config* c, const std::string& line) {
+    Result<Config> parsed = ParseConfig("dataDir=" + dir_.string() +
+                                            "\nserver.1=127.0.0.1:2888:3888\n"
+                                            "server.2=127.0.0.1:2889:3889\n" + line + "\n",
+                                        nullptr);
+    if (parsed.ok()) *c = *parsed;
+    return parsed.ok();
+  }
   std::filesystem::path dir_;
 };
 
@@ -248,6 +257,48 @@ TEST_F(MyIdTest, IdNotInTheServerListIsRefused) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("my id 7"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("not in the server list"), std::string::npos) << s.message();
+}
+
+TEST_F(MyIdTest, EnsembleWithoutPeerKeyFileStopsSayingHowToMakeOne) {
+  Config c = Ensemble();
+  Status s = LoadPeerKey(&c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("paddock.peerKeyFile"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("head -c 32 /dev/urandom | base64"), std::string::npos)
+      << s.message();
+}
+
+TEST_F(MyIdTest, PeerKeyIsReadTrimmed) {
+  Config c = Ensemble();
+  std::ofstream(dir_ / "peer.key") << "  c2VjcmV0LWtleS1vZi10aGUtZW5zZW1ibGU=\n\n";
+  ASSERT_TRUE(ParseConfigInto(&c, "paddock.peerKeyFile=" + (dir_ / "peer.key").string()));
+  ASSERT_TRUE(LoadPeerKey(&c).ok());
+  EXPECT_EQ(c.peer_key, "c2VjcmV0LWtleS1vZi10aGUtZW5zZW1ibGU=");
+}
+
+TEST_F(MyIdTest, ShortOrMissingPeerKeyFileIsRefusedNamingTheKey) {
+  Config c = Ensemble();
+  c.peer_key_file = (dir_ / "peer.key").string();
+  Status missing = LoadPeerKey(&c);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.message().find("paddock.peerKeyFile: cannot read " + c.peer_key_file),
+            std::string::npos) << missing.message();
+  std::ofstream(dir_ / "peer.key") << " 0123456789abcde \n";  // 15 bytes once trimmed
+  Status short_key = LoadPeerKey(&c);
+  ASSERT_FALSE(short_key.ok());
+  EXPECT_NE(short_key.message().find("holds 15 bytes after trimming whitespace; the key must be "
+                                     "at least 16 bytes"),
+            std::string::npos) << short_key.message();
+  EXPECT_TRUE(c.peer_key.empty());
+}
+
+TEST_F(MyIdTest, StandaloneIgnoresThePeerKey) {
+  Result<Config> c = ParseConfig("dataDir=" + dir_.string() +
+                                     "\npaddock.peerKeyFile=/nonexistent/peer.key\n",
+                                 nullptr);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(LoadPeerKey(&*c).ok());
+  EXPECT_TRUE(c->peer_key.empty());
 }
 
 TEST(Config, DuplicateServerIdIsRefused) {

@@ -49,6 +49,7 @@ consensus::LibraftOptions Daemon::LogOptions() const {
     for (const auto& [id, entry] : config.servers) {
       lo.voters.emplace_back(static_cast<uint64_t>(id), entry.RaftAddress());
     }
+    lo.peer_key = config.peer_key;
   }
   return lo;
 }
@@ -115,7 +116,7 @@ Status Daemon::StartPeers() {
   std::map<int, PeerNet::Endpoint> members;
   for (const auto& [id, e] : config.servers) members[id] = {e.host, e.peer_port};
   peers_ = std::make_unique<PeerNet>(
-      &loop_, config.server_id, std::move(members),
+      &loop_, config.server_id, std::move(members), config.peer_key,
       [this](int from, PeerNet::Type type, std::string_view body) {
         server_.OnPeerMessage(from, type, body);
       },

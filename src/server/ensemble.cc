@@ -226,7 +226,7 @@ void Server::OnPeerMessage(int from, PeerLinks::Type type, std::string_view body
 }
 
 // A follower's batch: proposed with the leader's time, or refused back if this member does not
-// lead (any more).
+// lead (any more), or if it holds anything but what followers forward (ensemble_messages.h).
 void Server::OnForwarded(int from, std::string_view body) {
   Result<std::vector<Txn>> txns = statemachine::DecodeBatch(body);
   if (!txns.ok()) {
@@ -234,7 +234,13 @@ void Server::OnForwarded(int from, std::string_view body) {
                      txns.status().message());
     return;
   }
-  if (!roles_.leader_ready()) {
+  const Txn* refused = FirstNotForwardable(*txns);
+  if (refused != nullptr) {
+    PADDOCK_LOG_WARN("forwarded batch refused from={} txns={} kind={} reason=\"only the leader "
+                     "proposes it\"",
+                     from, txns->size(), TxnKindName(refused->kind));
+  }
+  if (!roles_.leader_ready() || refused != nullptr) {
     std::vector<int64_t> seqs;
     for (const Txn& t : *txns) {
       if (t.origin_seq != 0) seqs.push_back(t.origin_seq);

@@ -57,4 +57,45 @@ bool DecodeSeqs(std::string_view body, std::vector<int64_t>* out) {
   return r.AtEnd();
 }
 
+namespace {
+
+bool Forwardable(statemachine::TxnKind kind) {
+  using statemachine::TxnKind;
+  switch (kind) {
+    case TxnKind::kRequest:
+    case TxnKind::kCreateSession:
+    case TxnKind::kAttachSession:
+    case TxnKind::kSync:
+      return true;
+    case TxnKind::kExpireSession:
+    case TxnKind::kDeleteContainer:
+    case TxnKind::kInit:
+      return false;
+  }
+  return false;  // a value outside the enum
+}
+
+}  // namespace
+
+const statemachine::Txn* FirstNotForwardable(std::span<const statemachine::Txn> txns) {
+  for (const statemachine::Txn& t : txns) {
+    if (!Forwardable(t.kind)) return &t;
+  }
+  return nullptr;
+}
+
+std::string TxnKindName(statemachine::TxnKind kind) {
+  using statemachine::TxnKind;
+  switch (kind) {
+    case TxnKind::kRequest: return "request";
+    case TxnKind::kCreateSession: return "createSession";
+    case TxnKind::kExpireSession: return "expireSession";
+    case TxnKind::kDeleteContainer: return "deleteContainer";
+    case TxnKind::kInit: return "init";
+    case TxnKind::kSync: return "sync";
+    case TxnKind::kAttachSession: return "attachSession";
+  }
+  return "kind(" + std::to_string(static_cast<int>(kind)) + ")";
+}
+
 }  // namespace paddock::server

@@ -1,10 +1,14 @@
-// The bodies of the peer channel's messages (server/peers.h), as jute. Plain values; pure.
+// The bodies of the peer channel's messages (server/peers.h), as jute, and what a forwarded
+// batch may hold. Plain values; pure.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "statemachine/txn.h"
 
 namespace paddock::server {
 
@@ -34,5 +38,16 @@ bool DecodeHeartbeat(std::string_view body, Heartbeat* out);
 // kFailed: the origin seqs of forwarded txns that the leader could not propose or commit.
 std::string EncodeSeqs(const std::vector<int64_t>& seqs);
 bool DecodeSeqs(std::string_view body, std::vector<int64_t>* out);
+
+// kForward: what a leader accepts from another member. Followers forward their clients' writes
+// (closeSession included), session creation and reattachment, and syncs (a client's, or their
+// own catch-up marker). Everything else is the leader's own decision (an expiry, a container
+// deletion, the ensemble's first entry): a batch carrying any of it is refused whole, so that
+// a member, or whoever holds the key, cannot expire sessions or rewrite the ensemble's secret
+// through the leader. Returns the first txn that may not be forwarded, or nullptr.
+const statemachine::Txn* FirstNotForwardable(std::span<const statemachine::Txn> txns);
+// The txn kind's name for log lines ("expireSession"; "kind(9)" for one this build does not
+// know).
+std::string TxnKindName(statemachine::TxnKind kind);
 
 }  // namespace paddock::server

@@ -1,3 +1,7 @@
+// Proves the peer channel's message bodies: heartbeats and failed-seq lists round-trip and
+// refuse damage (cut, trailing bytes, bad role, a count the body cannot hold); and the leader's
+// filter on forwarded batches: client writes, session creation and reattachment, and syncs
+// pass; expiries, container deletions, kInit and unknown kinds are refused wherever they sit.
 #include "server/ensemble_messages.h"
 
 #include <gtest/gtest.h>
@@ -53,6 +57,39 @@ TEST(SeqsTest, RoundTripsAndRefusesDamage) {
   EXPECT_FALSE(DecodeSeqs(bytes + "1", &out));
   EXPECT_TRUE(DecodeSeqs(EncodeSeqs({}), &out));
   EXPECT_TRUE(out.empty());
+}
+
+using statemachine::Txn;
+using statemachine::TxnKind;
+
+Txn OfKind(TxnKind kind) {
+  Txn t;
+  t.kind = kind;
+  return t;
+}
+
+TEST(ForwardFilterTest, AcceptsWhatFollowersForward) {
+  std::vector<Txn> batch = {OfKind(TxnKind::kRequest), OfKind(TxnKind::kCreateSession),
+                            OfKind(TxnKind::kAttachSession), OfKind(TxnKind::kSync)};
+  EXPECT_EQ(FirstNotForwardable(batch), nullptr);
+  EXPECT_EQ(FirstNotForwardable({}), nullptr);
+}
+
+TEST(ForwardFilterTest, RefusesTheLeadersOwnDecisionsAnywhereInTheBatch) {
+  for (TxnKind leader_only :
+       {TxnKind::kExpireSession, TxnKind::kDeleteContainer, TxnKind::kInit}) {
+    std::vector<Txn> batch = {OfKind(TxnKind::kRequest), OfKind(leader_only),
+                              OfKind(TxnKind::kSync)};
+    const Txn* refused = FirstNotForwardable(batch);
+    ASSERT_EQ(refused, &batch[1]) << TxnKindName(leader_only);
+  }
+}
+
+TEST(ForwardFilterTest, RefusesAKindThisBuildDoesNotKnow) {
+  std::vector<Txn> batch = {OfKind(static_cast<TxnKind>(42))};
+  EXPECT_EQ(FirstNotForwardable(batch), &batch[0]);
+  EXPECT_EQ(TxnKindName(static_cast<TxnKind>(42)), "kind(42)");
+  EXPECT_EQ(TxnKindName(TxnKind::kExpireSession), "expireSession");
 }
 
 }  // namespace

@@ -43,6 +43,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "paddock-server: bad configuration: %s\n", s.message().c_str());
     return 2;
   }
+  if (paddock::Status s = paddock::server::LoadPeerKey(&*config); !s.ok()) {
+    std::fprintf(stderr, "paddock-server: bad configuration: %s\n", s.message().c_str());
+    return 2;
+  }
   if (!log_level.empty()) config->log_level = log_level;
   if (!paddock::log::SetLevel(config->log_level)) {
     std::fprintf(stderr, "paddock-server: bad configuration: invalid log level '%s'\n",

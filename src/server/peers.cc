@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "base/assert.h"
@@ -15,10 +16,15 @@ struct PeerNet::Link {
   uv_tcp_t tcp{};
   uv_connect_t connect{};
   PeerNet* net = nullptr;
-  int peer = 0;  // outgoing: the target; incoming: the sender, once its kHello arrived
+  int peer = 0;  // outgoing: the target; incoming: the sender, once it proved who it is
   bool outgoing = false;
-  bool connected = false;
+  bool connected = false;   // TCP is up
+  bool ready = false;       // the handshake succeeded: the link carries frames
+  bool hello_seen = false;  // incoming: its kHello arrived
   bool closing = false;
+  uint64_t opened_ms = 0;  // uv_now when connecting or accepting began
+  std::string remote;      // the other end's address, for log lines
+  std::optional<net::PeerAuth> auth;  // until ready
   std::string in;  // bytes read and not yet parsed
   size_t unsent = 0;
 };
@@ -56,13 +62,16 @@ std::string Header(PeerNet::Type type, size_t body_bytes) {
 
 }  // namespace
 
-PeerNet::PeerNet(uv_loop_t* loop, int self, std::map<int, Endpoint> members, MessageFn on_message,
-                 LinkFn on_link)
+PeerNet::PeerNet(uv_loop_t* loop, int self, std::map<int, Endpoint> members, std::string key,
+                 MessageFn on_message, LinkFn on_link)
     : loop_(loop),
       self_(self),
       members_(std::move(members)),
+      key_(std::move(key)),
       on_message_(std::move(on_message)),
-      on_link_(std::move(on_link)) {}
+      on_link_(std::move(on_link)) {
+  PADDOCK_ASSERT(key_.size() >= net::PeerAuth::kKeyBytesMin);
+}
 
 PeerNet::~PeerNet() {
   // Links still open here belong to a loop that is no longer run: free them directly.
@@ -104,18 +113,38 @@ void PeerNet::Stop() {
 
 bool PeerNet::Connected(int to) const {
   auto it = out_.find(to);
-  return it != out_.end() && it->second->connected && !it->second->closing;
+  return it != out_.end() && it->second->ready && !it->second->closing;
 }
 
 std::set<int> PeerNet::InboundPeers() const {
   std::set<int> peers;
   for (const Link* l : links_) {
-    if (!l->outgoing && !l->closing && l->peer != 0) peers.insert(l->peer);
+    if (!l->outgoing && !l->closing && l->hello_seen) peers.insert(l->peer);
   }
   return peers;
 }
 
-void PeerNet::OnRetry(uv_timer_t* t) { static_cast<PeerNet*>(t->data)->ConnectMissing(); }
+void PeerNet::OnRetry(uv_timer_t* t) {
+  auto* net = static_cast<PeerNet*>(t->data);
+  net->CloseStalledHandshakes();
+  net->ConnectMissing();
+}
+
+// A link that is not up after the handshake timeout is closed: a member that stalls (or a
+// stranger that connects and says nothing) must not hold it. Checked every kRetryMs.
+void PeerNet::CloseStalledHandshakes() {
+  uint64_t now = uv_now(loop_);
+  std::vector<Link*> stalled;
+  for (Link* l : links_) {
+    if (!l->ready && !l->closing && now - l->opened_ms > handshake_timeout_ms_) {
+      stalled.push_back(l);
+    }
+  }
+  for (Link* l : stalled) {
+    Close(l, std::string(l->connected ? "handshake" : "connect") + " not done within " +
+                 std::to_string(handshake_timeout_ms_) + " ms");
+  }
+}
 
 void PeerNet::ConnectMissing() {
   for (const auto& [id, endpoint] : members_) {
@@ -131,6 +160,8 @@ void PeerNet::Connect(int peer) {
   link->net = this;
   link->peer = peer;
   link->outgoing = true;
+  link->opened_ms = uv_now(loop_);
+  link->remote = e.host + ":" + std::to_string(e.port);
   link->tcp.data = link;
   link->connect.data = link;
   uv_tcp_init(loop_, &link->tcp);
@@ -142,6 +173,7 @@ void PeerNet::Connect(int peer) {
   if (rv != 0) Close(link, uv_strerror(rv));
 }
 
+// TCP is up: the handshake starts; the link is up once the accepting member proved the key.
 void PeerNet::OnConnected(uv_connect_t* req, int status) {
   auto* link = static_cast<Link*>(req->data);
   PeerNet* net = link->net;
@@ -151,20 +183,12 @@ void PeerNet::OnConnected(uv_connect_t* req, int status) {
     return;
   }
   link->connected = true;
-  PADDOCK_LOG_INFO("peer link up peer={}", link->peer);
-  uv_read_start(
-      reinterpret_cast<uv_stream_t*>(&link->tcp),
-      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
-        auto* l = static_cast<Link*>(h->data);
-        *buf = uv_buf_init(l->net->read_buffer_, sizeof(l->net->read_buffer_));
-      },
-      OnRead);
-  std::string hello(4, '\0');
-  for (int i = 0; i < 4; i++) {
-    hello[static_cast<size_t>(i)] = static_cast<char>(static_cast<uint32_t>(net->self_) >> (24 - 8 * i));
-  }
-  net->Send(link->peer, Type::kHello, hello);
-  net->on_link_(link->peer, true);
+  link->auth = net::PeerAuth::Initiator(net->key_, net::AuthPurpose::kPeer,
+                                        static_cast<uint64_t>(net->self_),
+                                        static_cast<uint64_t>(link->peer),
+                                        net::PeerAuth::FreshNonce());
+  net->StartReading(link);
+  net->Write(link, link->auth->TakeOutput());
 }
 
 void PeerNet::OnConnection(uv_stream_t* listener, int status) {
@@ -172,6 +196,7 @@ void PeerNet::OnConnection(uv_stream_t* listener, int status) {
   if (status != 0 || net->stopping_) return;
   auto* link = new Link;
   link->net = net;
+  link->opened_ms = uv_now(net->loop_);
   link->tcp.data = link;
   uv_tcp_init(net->loop_, &link->tcp);
   net->links_.insert(link);
@@ -179,7 +204,21 @@ void PeerNet::OnConnection(uv_stream_t* listener, int status) {
     net->Close(link, "accept failed");
     return;
   }
+  sockaddr_storage addr{};
+  int len = sizeof(addr);
+  if (uv_tcp_getpeername(&link->tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    link->remote = net::AddressText(reinterpret_cast<sockaddr*>(&addr));
+  }
   link->connected = true;
+  std::set<uint64_t> ids;
+  for (const auto& [id, e] : net->members_) ids.insert(static_cast<uint64_t>(id));
+  link->auth = net::PeerAuth::Responder(net->key_, net::AuthPurpose::kPeer,
+                                        static_cast<uint64_t>(net->self_), std::move(ids),
+                                        net::PeerAuth::FreshNonce());
+  net->StartReading(link);
+}
+
+void PeerNet::StartReading(Link* link) {
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(&link->tcp),
       [](uv_handle_t* h, size_t, uv_buf_t* buf) {
@@ -192,12 +231,52 @@ void PeerNet::OnConnection(uv_stream_t* listener, int status) {
 void PeerNet::OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   auto* link = static_cast<Link*>(s->data);
   if (n < 0) {
-    link->net->Close(link, n == UV_EOF ? "closed by peer" : uv_strerror(static_cast<int>(n)));
+    std::string why = n == UV_EOF ? "closed by peer" : uv_strerror(static_cast<int>(n));
+    if (!link->ready) why += " during the handshake (a different key, or not a member?)";
+    link->net->Close(link, why);
     return;
   }
-  if (link->outgoing || link->closing) return;  // outgoing links are only written
-  link->in.append(buf->base, static_cast<size_t>(n));
+  if (link->closing) return;
+  std::string_view data(buf->base, static_cast<size_t>(n));
+  if (!link->ready) {
+    link->net->OnHandshakeBytes(link, data);
+    return;
+  }
+  if (link->outgoing) return;  // outgoing links are only written
+  link->in.append(data);
   link->net->Parse(link);
+}
+
+void PeerNet::OnHandshakeBytes(Link* link, std::string_view data) {
+  size_t used = link->auth->Feed(data);
+  if (std::string out = link->auth->TakeOutput(); !out.empty() && !Write(link, std::move(out))) {
+    return;
+  }
+  if (link->auth->failed()) {
+    Close(link, link->auth->error());
+  } else if (link->auth->done()) {
+    OnAuthenticated(link, data.substr(used));
+  }
+}
+
+// Bytes after the handshake in the same read (`rest`) are the first frames of an incoming link.
+void PeerNet::OnAuthenticated(Link* link, std::string_view rest) {
+  link->ready = true;
+  if (!link->outgoing) {
+    link->peer = static_cast<int>(link->auth->peer_id());
+    link->auth.reset();
+    link->in.append(rest);
+    Parse(link);
+    return;
+  }
+  link->auth.reset();
+  PADDOCK_LOG_INFO("peer link up peer={}", link->peer);
+  std::string hello(4, '\0');
+  for (int i = 0; i < 4; i++) {
+    hello[static_cast<size_t>(i)] = static_cast<char>(static_cast<uint32_t>(self_) >> (24 - 8 * i));
+  }
+  Send(link->peer, Type::kHello, hello);
+  on_link_(link->peer, true);
 }
 
 void PeerNet::Parse(Link* link) {
@@ -213,16 +292,17 @@ void PeerNet::Parse(Link* link) {
     auto type = static_cast<Type>(link->in[at + 4]);
     std::string_view body(link->in.data() + at + 5, n - 1);
     at += 4 + n;
-    if (link->peer == 0) {
+    if (!link->hello_seen) {
+      // The member proved its id in the handshake; its hello must say the same.
       int id = 0;
       if (type == Type::kHello && body.size() == 4) {
         for (size_t i = 0; i < 4; i++) id = (id << 8) | static_cast<uint8_t>(body[i]);
       }
-      if (id == self_ || members_.count(id) == 0) {
+      if (id != link->peer) {
         Close(link, "no valid hello");
         return;
       }
-      link->peer = id;
+      link->hello_seen = true;
       continue;
     }
     on_message_(link->peer, type, body);
@@ -232,13 +312,18 @@ void PeerNet::Parse(Link* link) {
 
 bool PeerNet::Send(int to, Type type, std::string_view body) {
   auto it = out_.find(to);
-  if (it == out_.end() || !it->second->connected || it->second->closing) return false;
-  Link* link = it->second;
+  if (it == out_.end() || !it->second->ready || it->second->closing) return false;
+  std::string data = Header(type, body.size());
+  data.append(body);
+  return Write(it->second, std::move(data));
+}
+
+// Queues bytes on any open link; false (the link closed) if that failed.
+bool PeerNet::Write(Link* link, std::string data) {
   auto* w = new WriteReq;
   w->link = link;
   w->req.data = w;
-  w->data = Header(type, body.size());
-  w->data.append(body);
+  w->data = std::move(data);
   link->unsent += w->data.size();
   uv_buf_t b = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
   int rv = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&link->tcp), &b, 1,
@@ -264,18 +349,20 @@ bool PeerNet::Send(int to, Type type, std::string_view body) {
   return true;
 }
 
-void PeerNet::Close(Link* link, const char* why) {
+void PeerNet::Close(Link* link, const std::string& why) {
   if (link->closing) return;
   link->closing = true;
   if (link->outgoing) {
     auto it = out_.find(link->peer);
     if (it != out_.end() && it->second == link) out_.erase(it);
-    if (link->connected) {
-      PADDOCK_LOG_INFO("peer link down peer={} reason=\"{}\"", link->peer, why);
-      if (!stopping_) on_link_(link->peer, false);
-    }
-  } else if (link->peer != 0 && !stopping_) {
+  }
+  if (link->ready && link->outgoing) {
+    PADDOCK_LOG_INFO("peer link down peer={} reason=\"{}\"", link->peer, why);
+    if (!stopping_) on_link_(link->peer, false);
+  } else if (link->ready && !stopping_) {
     PADDOCK_LOG_DEBUG("peer link from peer={} closed reason=\"{}\"", link->peer, why);
+  } else if (link->connected && !stopping_) {
+    LogRefused(link, why);  // the handshake failed (a failed connect is retried silently)
   }
   // Pending writes complete (cancelled) before the close callback, which frees the link.
   uv_close(reinterpret_cast<uv_handle_t*>(&link->tcp), [](uv_handle_t* h) {
@@ -283,6 +370,21 @@ void PeerNet::Close(Link* link, const char* why) {
     l->net->links_.erase(l);
     delete l;
   });
+}
+
+// One line per refused link: a warning, or at debug level when the same host failed the same
+// way moments ago (a member with a wrong key retries every kRetryMs).
+void PeerNet::LogRefused(const Link* link, const std::string& why) {
+  std::string host = link->remote.substr(0, link->remote.rfind(':'));
+  uint64_t repeats = 0;
+  if (refusals_.Warn(host, why, uv_now(loop_), &repeats)) {
+    PADDOCK_LOG_WARN("peer link refused remote={} reason=\"{}\" side={} member={} "
+                     "repeats_not_logged={}",
+                     link->remote, why, link->outgoing ? "dialing" : "accepting",
+                     link->outgoing ? link->peer : 0, repeats);
+  } else {
+    PADDOCK_LOG_DEBUG("peer link refused remote={} reason=\"{}\"", link->remote, why);
+  }
 }
 
 }  // namespace paddock::server

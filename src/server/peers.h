@@ -4,9 +4,14 @@
 // state to every other member.
 //
 // Each member connects to every other one and sends only on that outgoing link; the links it
-// accepts are only read. A frame is [u32 length][u8 type][body]; the first frame of a link is
-// kHello with the sender's id. A lost outgoing link is retried every kRetryMs. A frame that
-// cannot be parsed, or an unknown sender, closes that link only.
+// accepts are only read. Every link opens with the members' handshake (net/peer_auth.h): both
+// sides prove the ensemble's key, the dialing side for the member it claims to be, the
+// accepting side for the member it was dialed as. Nothing is sent or delivered before; a link
+// whose handshake fails or takes over PeerAuth::kTimeoutMs is closed with one log line naming
+// the remote address and the reason (repeats throttled, net::RefusalThrottle). Then frames are
+// [u32 length][u8 type][body]; the first is kHello with the sender's id, which must be the id
+// it proved. A lost outgoing link is retried every kRetryMs. A frame that cannot be parsed, or
+// a hello that does not match, closes that link only.
 //
 // Threading: loop thread only. Handles close asynchronously: Stop() before the loop's last run.
 #pragma once
@@ -21,6 +26,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "net/peer_auth.h"
 #include "server/peer_links.h"
 
 namespace paddock::server {
@@ -40,20 +46,24 @@ class PeerNet final : public PeerLinks {
   // A peer that lets this much output pile up is not reading: its link is closed.
   static constexpr size_t kUnsentBytesMax = 256u << 20;
 
-  PeerNet(uv_loop_t* loop, int self, std::map<int, Endpoint> members, MessageFn on_message,
-          LinkFn on_link);
+  // REQUIRES: key.size() >= net::PeerAuth::kKeyBytesMin (config's LoadPeerKey checks it).
+  PeerNet(uv_loop_t* loop, int self, std::map<int, Endpoint> members, std::string key,
+          MessageFn on_message, LinkFn on_link);
   ~PeerNet() override;
   PeerNet(const PeerNet&) = delete;
   PeerNet& operator=(const PeerNet&) = delete;
 
   // Listens on this member's endpoint and starts connecting to the others.
   Status Start();
-  // Queues a frame on the outgoing link to `to`; false (nothing sent) if that link is not up.
+  // Queues a frame on the outgoing link to `to`; false (nothing sent) if that link is not up
+  // (connected and authenticated).
   bool Send(int to, Type type, std::string_view body) override;
   bool Connected(int to) const override;
-  // Peers whose link to this member is up (their kHello arrived).
+  // Peers whose link to this member is up (authenticated, and their kHello arrived).
   std::set<int> InboundPeers() const;
   void Stop();
+  // How long a link may take from its start to the end of its handshake (tests shorten it).
+  void set_handshake_timeout_ms(uint64_t ms) { handshake_timeout_ms_ = ms; }
 
  private:
   struct Link;
@@ -63,13 +73,22 @@ class PeerNet final : public PeerLinks {
   static void OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
   static void OnRetry(uv_timer_t* t);
   void ConnectMissing();
+  void CloseStalledHandshakes();
   void Connect(int peer);
-  void Close(Link* link, const char* why);
+  void StartReading(Link* link);
+  void OnHandshakeBytes(Link* link, std::string_view data);
+  void OnAuthenticated(Link* link, std::string_view rest);
+  bool Write(Link* link, std::string data);
+  void Close(Link* link, const std::string& why);
+  void LogRefused(const Link* link, const std::string& why);
   void Parse(Link* link);
 
   uv_loop_t* loop_;
   int self_;
   std::map<int, Endpoint> members_;
+  std::string key_;
+  uint64_t handshake_timeout_ms_ = net::PeerAuth::kTimeoutMs;
+  net::RefusalThrottle refusals_;
   MessageFn on_message_;
   LinkFn on_link_;
   uv_tcp_t listener_{};

@@ -1,6 +1,9 @@
-// Proves the peer channel on loopback with real sockets: each member's outgoing link comes up and
-// says who it is, frames arrive whole and in order, a member that goes away is reported down and
-// reconnected to once it is back, and a sender that breaks the framing loses only its own link.
+// Proves the peer channel on loopback with real sockets: each member's outgoing link comes up
+// once both sides proved the ensemble's key and says who it is, frames arrive whole and in
+// order, a member that goes away is reported down and reconnected to once it is back, and a
+// sender that breaks the framing loses only its own link. A member with another key never gets
+// a link either way, and a stranger that skips the handshake, or says nothing for the
+// handshake timeout, is closed without disturbing the members' links.
 #include "server/peers.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +19,8 @@
 
 namespace paddock::server {
 namespace {
+
+const std::string kKey = "the-ensemble-key-0123456789";
 
 int FreePort() {
   int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -49,13 +54,30 @@ class PeerNetTest : public ::testing::Test {
   }
 
   // A member; it lives until TearDown, after its handles closed.
-  PeerNet* Make(int id) {
-    nets_.push_back(Build(id));
+  PeerNet* Make(int id, const std::string& key = kKey) {
+    nets_.push_back(Build(id, key));
     return nets_.back().get();
   }
-  std::unique_ptr<PeerNet> Build(int id) {
+
+  // A raw socket to member `id`'s peer port.
+  int Dial(int id) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(members_[id].port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    return s;
+  }
+
+  // Whether the other end closes socket `s` within `ms` (the loop runs meanwhile).
+  bool ClosedByPeer(int s, int ms = 5000) {
+    char c;
+    return RunUntil([&] { return recv(s, &c, 1, MSG_DONTWAIT) == 0; }, ms);
+  }
+  std::unique_ptr<PeerNet> Build(int id, const std::string& key = kKey) {
     return std::make_unique<PeerNet>(
-        &loop_, id, members_,
+        &loop_, id, members_, key,
         [this, id](int from, PeerNet::Type type, std::string_view body) {
           got_[id].push_back({from, type, std::string(body)});
         },
@@ -129,24 +151,12 @@ TEST_F(PeerNetTest, ABrokenFrameOrAnUnknownSenderClosesOnlyThatLink) {
   ASSERT_TRUE(a->Start().ok());
   ASSERT_TRUE(b->Start().ok());
   ASSERT_TRUE(RunUntil([&] { return a->Connected(2) && b->Connected(1); }));
-  // A stranger connects to member 2: one says it is member 9, one sends a length of zero.
-  for (std::string bytes : {std::string("\0\0\0\5\1\0\0\0\x09", 9), std::string("\0\0\0\0", 4)}) {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(members_[2].port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  // Strangers connect to member 2: one says it is member 1 without the handshake, one sends a
+  // length of zero.
+  for (std::string bytes : {std::string("\0\0\0\5\1\0\0\0\x01", 9), std::string("\0\0\0\0", 4)}) {
+    int s = Dial(2);
     ASSERT_EQ(write(s, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-    char c;
-    ssize_t last = -2;
-    int err = 0;
-    bool closed = RunUntil([&] {
-      last = recv(s, &c, 1, MSG_DONTWAIT);
-      err = errno;
-      return last == 0;
-    });
-    EXPECT_TRUE(closed) << "recv " << last << " errno " << err << " bytes " << bytes.size();
+    EXPECT_TRUE(ClosedByPeer(s)) << "bytes " << bytes.size();
     close(s);
   }
   // Member 1's link is untouched.
@@ -154,6 +164,37 @@ TEST_F(PeerNetTest, ABrokenFrameOrAnUnknownSenderClosesOnlyThatLink) {
   ASSERT_TRUE(RunUntil([&] { return !got_[2].empty(); }));
   EXPECT_EQ(got_[2].back().body, "still here");
   EXPECT_EQ(got_[2].size(), 1u);
+}
+
+TEST_F(PeerNetTest, AMemberWithAnotherKeyGetsNoLinkEitherWay) {
+  auto a = Make(1);
+  auto b = Make(2, "another-key-of-another-ensemble");
+  ASSERT_TRUE(a->Start().ok());
+  ASSERT_TRUE(b->Start().ok());
+  // Several retries (every kRetryMs) fail on both sides; no link ever comes up.
+  EXPECT_FALSE(RunUntil([&] { return a->Connected(2) || b->Connected(1); }, 1000));
+  EXPECT_FALSE(a->Send(2, PeerNet::Type::kHeartbeat, "x"));
+  EXPECT_TRUE(a->InboundPeers().empty());
+  EXPECT_TRUE(b->InboundPeers().empty());
+  EXPECT_TRUE(links_[1].empty());
+  EXPECT_TRUE(links_[2].empty());
+  EXPECT_TRUE(got_[1].empty());
+  EXPECT_TRUE(got_[2].empty());
+}
+
+TEST_F(PeerNetTest, AStrangerThatSaysNothingIsClosedAfterTheHandshakeTimeout) {
+  auto a = Make(1);
+  auto b = Make(2);
+  b->set_handshake_timeout_ms(300);
+  ASSERT_TRUE(a->Start().ok());
+  ASSERT_TRUE(b->Start().ok());
+  ASSERT_TRUE(RunUntil([&] { return a->Connected(2) && b->Connected(1); }));
+  int s = Dial(2);
+  EXPECT_FALSE(ClosedByPeer(s, 150));  // still within the timeout
+  EXPECT_TRUE(ClosedByPeer(s, 2000));
+  close(s);
+  EXPECT_TRUE(a->Connected(2));  // the members' links stay
+  EXPECT_EQ(b->InboundPeers(), std::set<int>{1});
 }
 
 }  // namespace

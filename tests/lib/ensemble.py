@@ -16,10 +16,13 @@ comes from a four-letter word or a client session on one member.
 Layout (one directory per member, under a fresh temporary directory that close() removes, unless
 `tmpdir` is given, which stays the caller's):
 
+    <tmpdir>/peer.key           the ensemble's shared key (32 random bytes, base64), as the
+                                README says to make one
     <tmpdir>/m<id>/zoo.cfg      tickTime, initLimit=10, syncLimit=5, dataDir, clientPort,
                                 clientPortAddress=<host>, admin.enableServer=false,
-                                4lw.commands.whitelist=*, server.<i>=<host_i>:<raft_i>:<peer_i>
-                                for every member i, then `extra_cfg`
+                                4lw.commands.whitelist=*, paddock.peerKeyFile=<tmpdir>/peer.key,
+                                server.<i>=<host_i>:<raft_i>:<peer_i> for every member i, then
+                                `extra_cfg` (which may name another key file for a member)
     <tmpdir>/m<id>/data/myid    "<id>\\n"
     <tmpdir>/m<id>/server.out   the member's stdout and stderr, appended across restarts
 
@@ -36,6 +39,7 @@ API (the fault tests in tests/fault/ rely on these names):
                                  wait, block until every running member serves (bounded).
     stop()                       stop every member: SIGTERM to all, SIGKILL after STOP_GRACE_S.
     members                      dict id -> Member
+    key_path                     the shared key file every member's zoo.cfg names
     ids                          sorted list of ids
     connect_string(ids=None)     "host:port,host:port,..." in the order of `ids` (default: by id)
     leader(timeout=15) -> id     waits until exactly one running member says Mode: leader
@@ -76,6 +80,7 @@ server and any wrapper only), never by name.
 """
 
 import atexit
+import base64
 import hashlib
 import os
 import shutil
@@ -156,6 +161,7 @@ class Member:
             "clientPortAddress": self.host,
             "admin.enableServer": "false",
             "4lw.commands.whitelist": "*",
+            "paddock.peerKeyFile": str(self.ensemble.key_path),
         }
         for m in self.ensemble.members.values():
             cfg[f"server.{m.id}"] = f"{m.host}:{m.raft_port}:{m.peer_port}"
@@ -300,6 +306,9 @@ class Ensemble:
         if tmpdir is None:
             tmpdir = self._owned_dir = tempfile.mkdtemp(prefix="paddock-ensemble-")
         self.dir = Path(tmpdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.key_path = self.dir / "peer.key"
+        self.key_path.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
         self.members = {}
         for i in range(1, size + 1):
             host = hosts[i - 1] if hosts else zkservers.LOOPBACK
