@@ -6,7 +6,10 @@ it builds touches the machine's own network and everything goes away when it exi
 for each member i, a network namespace pdk<i> linked to the bridge by a veth pair: vh<i> on the
 bridge side, vm<i> inside with address <subnet>.i. Clients run in the test's namespace and reach
 every member over the bridge. Cutting member i off takes vh<i> down: i can reach nobody and
-nobody can reach i; healing brings it up again.
+nobody can reach i. Cutting it off its peers only puts blackhole routes in i's namespace towards
+every other member and in theirs towards i: the members cannot reach each other (a connect fails
+at once, packets of open connections are dropped), while the test and its clients on the bridge
+still reach every member. Healing undoes either.
 
     def main():
         if netns.inside():
@@ -35,8 +38,10 @@ API:
     wrap(i)        ["ip", "netns", "exec", "pdk<i>"], for Ensemble(wrap=...) (it execs, so the
                    pid an Ensemble holds is the server's)
     namespace(i)   "pdk<i>"
-    cut(i) / heal(i) / heal_all()   take member i's link down / up
-    isolated       the set of member ids cut off now
+    cut(i)         take member i's link down: cut off from everybody
+    cut_peers(i)   cut member i off the other members only; clients still reach it
+    heal(i) / heal_all()   undo the cuts of member i / of every member
+    isolated       the set of member ids cut off (either way) now
 
 Needs root and iproute2 (ip netns, veth, bridge) and util-linux unshare.
 """
@@ -85,6 +90,8 @@ class Network:
         self.size = size
         self.subnet = subnet
         self.isolated = set()
+        self._links_down = set()
+        self._blackholes = set()  # (member whose namespace holds the route, member it drops)
 
     @property
     def hosts(self):
@@ -117,12 +124,32 @@ class Network:
 
     def cut(self, member_id):
         sh("ip", "link", "set", f"vh{member_id}", "down")
+        self._links_down.add(member_id)
+        self.isolated.add(member_id)
+
+    def cut_peers(self, member_id):
+        for other in range(1, self.size + 1):
+            if other == member_id:
+                continue
+            for route in ((member_id, other), (other, member_id)):
+                if route not in self._blackholes:
+                    sh("ip", "-n", self.namespace(route[0]), "route", "add", "blackhole",
+                       f"{self.subnet}.{route[1]}/32")
+                    self._blackholes.add(route)
         self.isolated.add(member_id)
 
     def heal(self, member_id):
-        sh("ip", "link", "set", f"vh{member_id}", "up")
+        if member_id in self._links_down:
+            sh("ip", "link", "set", f"vh{member_id}", "up")
+            self._links_down.discard(member_id)
+        for route in sorted(self._blackholes):
+            if member_id in route:
+                sh("ip", "-n", self.namespace(route[0]), "route", "del", "blackhole",
+                   f"{self.subnet}.{route[1]}/32")
+                self._blackholes.discard(route)
         self.isolated.discard(member_id)
 
     def heal_all(self):
-        for i in sorted(self.isolated):
+        for i in sorted(self.isolated | self._links_down):
             self.heal(i)
+        assert not self._blackholes, self._blackholes
