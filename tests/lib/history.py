@@ -22,7 +22,10 @@ The record:
                 fifo       path=the parent /fifo/<client>, counter=the client's counter (also the
                            node's data); ok: created = the sequential path the server named
                 ephemeral  path=/e/<client>-<session hex>, the session's marker
-  Event       a nemesis step (time_s, kind, text); kinds of injected faults are FAULT_KINDS
+  Event       a nemesis step (time_s, kind, text); kinds of injected faults are FAULT_KINDS:
+              kill -9 of one member, of the leader, of two members; SIGSTOP of the leader; one
+              member cut off from everybody (partition-one) or from the other members only,
+              its clients still reaching it (partition-peers)
   SessionRecord  one session a client had: whether the client saw it expire (lost), whether it
               was live for its client at the end (live_at_end), and whether its marker
               ephemeral was acknowledged (marker_acked)
@@ -58,7 +61,8 @@ from dataclasses import dataclass, field
 OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
 OUTCOMES = (OK, FAIL, UNKNOWN)
 KINDS = ("cas", "read", "create", "fifo", "ephemeral")
-FAULT_KINDS = ("kill9-one", "kill9-leader", "kill9-two", "sigstop-leader", "partition-one")
+FAULT_KINDS = ("kill9-one", "kill9-leader", "kill9-two", "sigstop-leader", "partition-one",
+               "partition-peers")
 REGISTER = "/reg"
 REGISTER_INITIAL = "init"
 EXCERPT_BEFORE = 6
@@ -127,6 +131,17 @@ class SessionRecord:
     lost: bool = False
     live_at_end: bool = False
     marker_acked: bool = False
+    start_s: float | None = None  # when the client first saw it connected
+    lost_s: float | None = None  # when the client saw it expire
+
+    def describe(self):
+        end = (f"lost at {_t(self.lost_s)}" if self.lost else
+               "live at the end" if self.live_at_end else "neither lost nor live at the end")
+        return f"{self.client} session {self.session:#x}: from {_t(self.start_s)}, {end}"
+
+
+def _t(time_s):
+    return "t=?" if time_s is None else f"t={time_s:.3f}"
 
 
 @dataclass
@@ -437,7 +452,7 @@ def check_sessions(history, ex):
         for s in history.sessions:
             path = marker_path(s.client, s.session)
             owner = state.ephemerals.get(path)
-            focus = ex.around([markers.get(path)])
+            focus = [s.describe()] + ex.around([markers.get(path)])
             if s.live_at_end and s.marker_acked and owner != s.session:
                 found = "gone" if owner is None else f"owned by {owner:#x}"
                 out.append(Violation("sessions", s.client, f"session {s.session:#x} is live for "
