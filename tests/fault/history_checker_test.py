@@ -229,6 +229,7 @@ class CheckerTest(unittest.TestCase):
         self.assertIn("/fifo/c1/n-0000000000 (#0, czxid 0x104) was applied after "
                       "/fifo/c1/n-0000000001 (#1, czxid 0x103) but sent before it, both in "
                       "session 0x11", v.message)
+        self.assertIn("applied (counter@czxid): #1@0x103 #0@0x104 #2@0x106 #4@0x109", v.excerpt)
         self.assertMarked(v, "#0 -> ok")
         self.assertMarked(v, "#1 -> ok")
 

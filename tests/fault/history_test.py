@@ -47,6 +47,7 @@ import argparse
 import json
 import logging
 import random
+import shutil
 import sys
 import threading
 import time
@@ -76,8 +77,14 @@ CONNECTION_RETRY = {"max_tries": -1, "delay": 0.05, "backoff": 1.5, "max_delay":
 WEIGHTS = {"cas": 3, "read": 3, "create": 2, "fifo": 2}
 FIFO_IN_FLIGHT = (3, 6)
 PAUSE_S = (0.01, 0.03)
-OPS_MAX_PER_CLIENT = 60_000
-NODES_MAX_PER_CLIENT = 5_000  # creates + FIFO nodes; past it a client only reads and CASes
+OPS_MAX_PER_CLIENT = 100_000
+# Creates and FIFO nodes per client over the whole run, so that the final reads and digests stay
+# short: a client earns node credit at NODES_MAX_PER_CLIENT / (duration + NODES_TAIL_S) per
+# second (a CI run is not slowed by it; a long one spreads its nodes over its duration), holding
+# at most NODES_CREDIT_MAX; without credit it reads and CASes.
+NODES_MAX_PER_CLIENT = 5_000
+NODES_TAIL_S = 30.0
+NODES_CREDIT_MAX = 60.0
 WARMUP_S = 3.0
 GAP_S = (2.0, 4.0)
 HOLD_S = {"kill9-one": (1.0, 3.0), "kill9-leader": (1.0, 3.0), "kill9-two": (1.0, 3.0),
@@ -126,7 +133,7 @@ def wait_result(async_result):
 class Worker(threading.Thread):
     """One client: its own kazoo session (a new one if it expires) and a seeded operation mix."""
 
-    def __init__(self, index, hosts, seed, rec):
+    def __init__(self, index, hosts, seed, duration_s, rec):
         super().__init__(daemon=True, name=f"c{index}")
         self.client_name = f"c{index}"
         self.rng = random.Random(f"{seed}-c{index}")
@@ -140,7 +147,11 @@ class Worker(threading.Thread):
         self.epoch = 0  # bumped when a session is lost: ops across it belong to no session
         self.closing = False
         self.marked = None  # the session whose marker ephemeral is settled
+        self.settled = None  # (session, epoch) live once the run ended
         self.n_ops = self.n_nodes = self.n_creates = self.n_cas = self.fifo_counter = 0
+        self.node_rate = NODES_MAX_PER_CLIENT / (duration_s + NODES_TAIL_S)
+        self.node_credit = NODES_CREDIT_MAX
+        self.credited_at = time.monotonic()
 
     # ---- sessions
 
@@ -231,6 +242,7 @@ class Worker(threading.Thread):
         path = f"/h/{self.client_name}-{self.n_creates:06d}"
         self.n_creates += 1
         self.n_nodes += 1
+        self.node_credit -= 1
         epoch = self._current()[1]
         self.rec.op(self.call("create", path, epoch, lambda: self.zk.create_async(path, b""))[3])
 
@@ -243,6 +255,7 @@ class Worker(threading.Thread):
             counter = self.fifo_counter
             self.fifo_counter += 1
             self.n_nodes += 1
+            self.node_credit -= 1
             sid = self._current()[0]
             sent.append((counter, sid, self.rec.now(), self.zk.create_async(
                 f"{parent}/n-", str(counter).encode(), sequence=True)))
@@ -255,9 +268,15 @@ class Worker(threading.Thread):
                            error, parent, counter=counter, created=created))
 
     def pick(self):
-        kinds = [k for k in WEIGHTS if self.n_nodes < NODES_MAX_PER_CLIENT or
-                 k not in ("create", "fifo")]
-        return self.rng.choices(kinds, [WEIGHTS[k] for k in kinds])[0]
+        now = time.monotonic()
+        self.node_credit = min(NODES_CREDIT_MAX,
+                               self.node_credit + (now - self.credited_at) * self.node_rate)
+        self.credited_at = now
+        room = min(self.node_credit, NODES_MAX_PER_CLIENT - self.n_nodes)
+        kinds = [k for k in WEIGHTS if k not in ("create", "fifo") or
+                 room >= (FIFO_IN_FLIGHT[1] if k == "fifo" else 1)]
+        kind = self.rng.choices(kinds, [WEIGHTS[k] for k in kinds])[0]
+        return kind
 
     def run(self):
         while not self.stop_event.is_set() and self.n_ops < OPS_MAX_PER_CLIENT:
@@ -285,12 +304,21 @@ class Worker(threading.Thread):
             if self.marked != sid:
                 self.mark_session()
                 continue
-            outcome = wait_result(self.zk.exists_async("/"))[0]
-            with self.lock:
-                if outcome == OK and self.epoch == epoch and self.zk._session_id == sid:
-                    self.sessions[sid].live_at_end = True
-                    return True
+            if self.still_live(sid, epoch):
+                self.settled = (sid, epoch)
+                return True
         return False
+
+    def still_live(self, sid, epoch):
+        outcome = wait_result(self.zk.exists_async("/"))[0]
+        with self.lock:
+            return outcome == OK and self.epoch == epoch and self.zk._session_id == sid
+
+    def confirm_live_at_end(self):
+        """Once the members' states are read: the settled session is live for its client if it
+        still gets a request through (else it ended meanwhile and counts as neither)."""
+        sid, epoch = self.settled
+        self.sessions[sid].live_at_end = self.still_live(sid, epoch)
 
     def close(self):
         with self.lock:
@@ -455,7 +483,7 @@ def run(args):
         workers = []
         for i in range(1, CLIENTS + 1):
             order = [(i + k - 1) % SIZE + 1 for k in range(SIZE)]  # each starts elsewhere
-            workers.append(Worker(i, e.connect_string(order), args.seed, rec))
+            workers.append(Worker(i, e.connect_string(order), args.seed, args.duration, rec))
         for w in workers:
             w.zk.start(timeout=READ_STATE_TIMEOUT_S)
             w.start()
@@ -489,6 +517,8 @@ def finish(e, workers, rec, args, stuck):
     else:
         hist.states = {i: read_member_state(e, i) for i in e.ids}
     for w in workers:
+        if w.settled:
+            w.confirm_live_at_end()
         hist.sessions += list(w.sessions.values())
         w.close()
     if not stuck:
@@ -508,7 +538,7 @@ def finish(e, workers, rec, args, stuck):
         violations += h.check_all(hist)
         if len(set(hist.digests.values())) > 1:
             print(digest_diff(e), flush=True)
-    return report(hist, violations, args)
+    return report(e, hist, violations, args)
 
 
 def digest_diff(e, limit=10):
@@ -521,7 +551,9 @@ def digest_diff(e, limit=10):
     return "\n".join(lines)
 
 
-def report(hist, violations, args):
+def report(e, hist, violations, args):
+    """Prints the violations and the figures; on failure keeps the history and the members'
+    logs beside it. Returns the exit code."""
     fig = h.figures(hist, violations)
     if args.report:
         Path(args.report).write_text(json.dumps(fig, indent=2) + "\n")
@@ -531,11 +563,13 @@ def report(hist, violations, args):
     if history_path:
         h.dump(hist, history_path)
     if violations:
+        for m in e.members.values():
+            shutil.copyfile(m.output_path, f"{history_path}.m{m.id}.log")
         print(h.format_violations(violations), flush=True)
         checks = sorted({v.check for v in violations})
         print(f"FAILED: {len(violations)} violation(s) of {', '.join(checks)}; seed "
-              f"{args.seed}; history in {history_path}\n  rerun: {rerun_command(args)}",
-              flush=True)
+              f"{args.seed}; history in {history_path} (members' logs beside it)\n"
+              f"  rerun: {rerun_command(args)}", flush=True)
     print(h.figures_line(fig), flush=True)
     return 1 if violations else 0
 

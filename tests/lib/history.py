@@ -71,7 +71,7 @@ EXCERPT_EVENTS_BEFORE_S = 3.0
 REPORT_PER_CHECK_MAX = 5
 
 
-@dataclass
+@dataclass(slots=True)  # a long run holds hundreds of thousands
 class Op:
     client: str
     session: int | None
@@ -396,15 +396,16 @@ def _check_fifo_member(state, writes, ex):
             if node.counter is None or prev.counter is None or node.counter > prev.counter:
                 continue
             a, b = sent.get(prev.counter), sent.get(node.counter)
+            applied = [_czxid_neighbourhood(nodes, prev)]
             if node.counter == prev.counter:
                 out.append(Violation("fifo", client, f"write #{node.counter} was applied twice: "
                                      f"{prev.path} (czxid {prev.czxid:#x}) and {node.path} "
-                                     f"(czxid {node.czxid:#x})", ex.around([a])))
+                                     f"(czxid {node.czxid:#x})", applied + ex.around([a])))
                 continue
             out.append(Violation("fifo", client, f"{node.path} (#{node.counter}, czxid "
                                  f"{node.czxid:#x}) was applied after {prev.path} "
                                  f"(#{prev.counter}, czxid {prev.czxid:#x}) but sent before "
-                                 f"it{_sessions_note(a, b)}", ex.around([b, a])))
+                                 f"it{_sessions_note(a, b)}", applied + ex.around([b, a])))
         for node in nodes:
             op = sent.get(node.counter)
             if node.counter is None:
@@ -426,6 +427,13 @@ def _check_fifo_member(state, writes, ex):
                 out.append(Violation("fifo", client, f"acknowledged write #{op.counter} "
                                      f"named {op.created}, which is {found}", ex.around([op])))
     return out
+
+
+def _czxid_neighbourhood(nodes, node, around=3):
+    """A line: the counters of the nodes applied just before and after `node`, by czxid."""
+    i = nodes.index(node)
+    shown = [f"#{n.counter}@{n.czxid:#x}" for n in nodes[max(0, i - around + 1):i + around + 1]]
+    return "applied (counter@czxid): " + " ".join(shown)
 
 
 def _sessions_note(a, b):
