@@ -60,6 +60,11 @@ def valid_history():
         # c2's second session may read an older version than its first one read.
         op("c2", S3, "read", 21.0, OK, path="/reg", version=1, value="c1-000000"),
         op("c2", S3, "ephemeral", 21.5, OK, path="/e/c2-33"),
+        op("c1", S1, "ephemeral", 22.0, OK, path="/e/c1-11-000000"),
+        op("c1", S1, "ephemeral", 22.1, FAIL, error="NoNodeError", path="/e/c1-11-000001"),
+        # A retry after an unknown outcome finds the node: the first try took effect.
+        op("c2", S3, "ephemeral", 23.0, UNKNOWN, error="ConnectionLoss", path="/e/c2-33-000000"),
+        op("c2", S3, "ephemeral", 23.5, FAIL, error="NodeExistsError", path="/e/c2-33-000000"),
     ]
     state = MemberState(
         member=1,
@@ -69,14 +74,15 @@ def valid_history():
                      FifoNode(0x104, "/fifo/c1/n-0000000000", 0),
                      FifoNode(0x106, "/fifo/c1/n-0000000002", 2),
                      FifoNode(0x109, "/fifo/c1/n-0000000003", 4)]},
-        ephemerals={"/e/c1-11": S1, "/e/c2-33": S3})
+        ephemerals={"/e/c1-11": S1, "/e/c2-33": S3, "/e/c1-11-000000": S1,
+                    "/e/c2-33-000000": S3})
     states = {}
     for member_id in (1, 2, 3):
         states[member_id] = copy.deepcopy(state)
         states[member_id].member = member_id
-    sessions = [SessionRecord("c1", S1, live_at_end=True, marker_acked=True),
-                SessionRecord("c2", S2, lost=True, marker_acked=True),
-                SessionRecord("c2", S3, live_at_end=True, marker_acked=True)]
+    sessions = [SessionRecord("c1", S1, live_at_end=True),
+                SessionRecord("c2", S2, lost=True),
+                SessionRecord("c2", S3, live_at_end=True)]
     events = [Event(7.5, "kill9-leader", "kill -9 leader m2"),
               Event(9.5, "restart", "m2 restarted")]
     return h.History(seed=7, ops=ops, events=events, sessions=sessions, states=states,
@@ -268,15 +274,38 @@ class CheckerTest(unittest.TestCase):
         for state in hist.states.values():
             del state.ephemerals["/e/c1-11"]
         [v] = self.violations(hist, "sessions")
-        self.assertIn("session 0x11 is live for its client at the end, yet its ephemeral "
-                      "/e/c1-11 is gone", v.message)
+        self.assertIn("session 0x11 is live for its client at the end, yet its acknowledged "
+                      "ephemeral /e/c1-11 is gone", v.message)
+        self.assertIn("c1 session 0x11: from t=?, live at the end", v.excerpt)
         self.assertMarked(v, "ephemeral /e/c1-11 -> ok")
+
+    def test_a_retried_ephemeral_found_existing_counts_as_acknowledged(self):
+        hist = valid_history()
+        del hist.states[2].ephemerals["/e/c2-33-000000"]
+        [v] = self.violations(hist, "sessions")
+        self.assertEqual(v.members, [2])
+        self.assertIn("acknowledged ephemeral /e/c2-33-000000 is gone", v.message)
 
     def test_a_lost_session_whose_ephemeral_survives_fails_sessions(self):
         hist = valid_history()
         hist.states[3].ephemerals["/e/c2-22"] = S2
         [v] = self.violations(hist, "sessions")
-        self.assertIn("session 0x22 expired (the client saw it lost), yet its ephemeral", v.message)
+        self.assertIn("session 0x22 expired (the client saw it lost), yet its ephemeral "
+                      "/e/c2-22 is still there", v.message)
+
+    def test_an_ephemeral_owned_by_another_session_fails_sessions(self):
+        hist = valid_history()
+        hist.states[1].ephemerals["/e/c1-11-000000"] = S3
+        found = self.violations(hist, "sessions", count=2)
+        self.assertIn("ephemeral /e/c1-11-000000, created by session 0x11, is owned by 0x33",
+                      [v.message for v in found])
+
+    def test_an_ephemeral_whose_create_failed_fails_sessions(self):
+        hist = valid_history()
+        hist.states[1].ephemerals["/e/c1-11-000001"] = S1
+        [v] = self.violations(hist, "sessions")
+        self.assertIn("ephemeral /e/c1-11-000001 exists though its create failed (NoNodeError)",
+                      v.message)
 
     def test_an_ephemeral_of_no_known_session_fails_sessions(self):
         hist = valid_history()
@@ -299,7 +328,7 @@ class CheckerTest(unittest.TestCase):
         fig = h.figures(hist)
         self.assertEqual(fig["faults"]["kill9-leader"], 1)
         self.assertEqual(fig["ops"]["fifo"], {OK: 3, FAIL: 1, UNKNOWN: 1})
-        self.assertEqual((fig["unknown"], fig["sessions_lost"]), (3, 1))
+        self.assertEqual((fig["unknown"], fig["sessions_lost"]), (4, 1))
         self.assertIn("kill9-leader=1", h.figures_line(fig))
 
     def test_a_dumped_history_loads_back_and_checks_the_same(self):

@@ -16,16 +16,17 @@ members only while its clients still reach it:
   session read or wrote before;
 * FIFO client order: each client's pipelined sequential creates are applied in the order sent
   (their nodes ordered by czxid carry increasing counters), and none that failed exists;
-* sessions: a session its client still holds at the end still owns its ephemeral, and one the
-  client saw expire has none left;
+* sessions: a session its client still holds at the end still owns every ephemeral it created
+  with an acknowledgement, and one the client saw expire owns none;
 * all members hold the same tree (digest).
 
 How: CLIENTS kazoo clients, each in a thread with its own session and a connection string
 listing every member, loop over a seeded mix of operations (paced, and bounded in count):
 get + set(version=) of /reg with a unique increasing token per client; unique creates
 /h/<client>-<n>; reads of /reg; and batches of 3-6 sequential creates /fifo/<client>/n- sent
-without waiting (data = the client's counter). Each session first creates its marker ephemeral
-/e/<client>-<session>. Every operation is recorded with its invoke and completion times and its
+without waiting (data = the client's counter); and ephemerals /e/<client>-<session>-<n>. Each
+session first creates its marker ephemeral /e/<client>-<session>. Three clients have 5 s
+sessions, two 2 s ones that expire during some faults. Every operation is recorded with its invoke and completion times and its
 outcome: ok, fail (a definite error such as BADVERSION or NODEEXISTS) or unknown (connection
 loss, session expired, no answer within OP_TIMEOUT_S). The nemesis, from the same seed, injects
 one fault at a time, holds it for a few seconds, heals it, waits until every member serves
@@ -70,11 +71,13 @@ SIZE = 3
 TICK_MS = 500
 CLIENTS = 5
 CI_DURATION_S = 75.0
-SESSION_TIMEOUT_S = 5.0
+# Per client: most ride through faults; the short ones expire during some, so that sessions are
+# lost, renewed and reattached (1 s is the shortest tickTime 500 allows).
+SESSION_TIMEOUTS_S = (5.0, 5.0, 5.0, 2.0, 2.0)
 OP_TIMEOUT_S = 10.0
 CONNECTION_RETRY = {"max_tries": -1, "delay": 0.05, "backoff": 1.5, "max_delay": 1.0,
                     "max_jitter": 0.1}
-WEIGHTS = {"cas": 3, "read": 3, "create": 2, "fifo": 2}
+WEIGHTS = {"cas": 3, "read": 3, "create": 2, "fifo": 2, "ephemeral": 1}
 FIFO_IN_FLIGHT = (3, 6)
 PAUSE_S = (0.01, 0.03)
 OPS_MAX_PER_CLIENT = 100_000
@@ -138,8 +141,9 @@ class Worker(threading.Thread):
         self.client_name = f"c{index}"
         self.rng = random.Random(f"{seed}-c{index}")
         self.rec = rec
-        self.zk = KazooClient(hosts=hosts, timeout=SESSION_TIMEOUT_S, randomize_hosts=False,
-                              connection_retry=dict(CONNECTION_RETRY))
+        self.session_timeout_s = SESSION_TIMEOUTS_S[(index - 1) % len(SESSION_TIMEOUTS_S)]
+        self.zk = KazooClient(hosts=hosts, timeout=self.session_timeout_s,
+                              randomize_hosts=False, connection_retry=dict(CONNECTION_RETRY))
         self.zk.add_listener(self._on_state)
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
@@ -149,6 +153,7 @@ class Worker(threading.Thread):
         self.marked = None  # the session whose marker ephemeral is settled
         self.settled = None  # (session, epoch) live once the run ended
         self.n_ops = self.n_nodes = self.n_creates = self.n_cas = self.fifo_counter = 0
+        self.n_ephemerals = 0
         self.node_rate = NODES_MAX_PER_CLIENT / (duration_s + NODES_TAIL_S)
         self.node_credit = NODES_CREDIT_MAX
         self.credited_at = time.monotonic()
@@ -188,12 +193,9 @@ class Worker(threading.Thread):
         self.rec.op(op)
         if outcome == UNKNOWN:
             return  # tried again next turn; NODEEXISTS then means this one took effect
-        acked = outcome == OK or error == "NodeExistsError"
         with self.lock:
-            if self.epoch != epoch or self.zk._session_id != sid:
-                return
-            self._session(sid).marker_acked = acked
-            self.marked = sid
+            if self.epoch == epoch and self.zk._session_id == sid:
+                self.marked = sid
 
     # ---- operations
 
@@ -246,6 +248,17 @@ class Worker(threading.Thread):
         epoch = self._current()[1]
         self.rec.op(self.call("create", path, epoch, lambda: self.zk.create_async(path, b""))[3])
 
+    def do_ephemeral(self):
+        sid, epoch = self._current()
+        if sid is None:
+            return
+        path = h.ephemeral_path(self.client_name, sid, self.n_ephemerals)
+        self.n_ephemerals += 1
+        self.n_nodes += 1
+        self.node_credit -= 1
+        self.rec.op(self.call("ephemeral", path, epoch, lambda: self.zk.create_async(
+            path, b"", ephemeral=True))[3])
+
     def do_fifo(self):
         """Sends a batch of sequential creates without waiting, then collects the answers."""
         parent = f"/fifo/{self.client_name}"
@@ -273,7 +286,7 @@ class Worker(threading.Thread):
                                self.node_credit + (now - self.credited_at) * self.node_rate)
         self.credited_at = now
         room = min(self.node_credit, NODES_MAX_PER_CLIENT - self.n_nodes)
-        kinds = [k for k in WEIGHTS if k not in ("create", "fifo") or
+        kinds = [k for k in WEIGHTS if k not in ("create", "fifo", "ephemeral") or
                  room >= (FIFO_IN_FLIGHT[1] if k == "fifo" else 1)]
         kind = self.rng.choices(kinds, [WEIGHTS[k] for k in kinds])[0]
         return kind
@@ -600,7 +613,8 @@ def main():
         return netns.rerun_inside(__file__, sys.argv[1:] + ["--seed", str(args.seed)])
     logging.basicConfig(level=logging.ERROR)  # kazoo warns on every dropped connection
     print(f"history_test: seed={args.seed} duration={args.duration:g} s clients={CLIENTS} "
-          f"members={SIZE}\n  rerun: {rerun_command(args)}", flush=True)
+          f"members={SIZE} session_timeouts_s={SESSION_TIMEOUTS_S[:CLIENTS]}\n"
+          f"  rerun: {rerun_command(args)}", flush=True)
     return run(args)
 
 

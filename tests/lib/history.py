@@ -21,14 +21,14 @@ The record:
                 create     path=/h/<client>-<n>
                 fifo       path=the parent /fifo/<client>, counter=the client's counter (also the
                            node's data); ok: created = the sequential path the server named
-                ephemeral  path=/e/<client>-<session hex>, the session's marker
+                ephemeral  path=/e/<client>-<session hex> (the session's marker, made first) or
+                           /e/<client>-<session hex>-<n>: ephemerals named after their session
   Event       a nemesis step (time_s, kind, text); kinds of injected faults are FAULT_KINDS:
               kill -9 of one member, of the leader, of two members; SIGSTOP of the leader; one
               member cut off from everybody (partition-one) or from the other members only,
               its clients still reaching it (partition-peers)
-  SessionRecord  one session a client had: whether the client saw it expire (lost), whether it
-              was live for its client at the end (live_at_end), and whether its marker
-              ephemeral was acknowledged (marker_acked)
+  SessionRecord  one session a client had: whether the client saw it expire (lost), and
+              whether it was live for its client at the end (live_at_end)
   MemberState what one member holds at the end, read from it alone after a sync
   History     all of the above, plus each member's tree digest
 
@@ -48,8 +48,10 @@ excerpt of the history around the operations involved):
   fifo               per client, its /fifo nodes ordered by czxid carry strictly increasing
                      counters (writes applied in the order sent); no node of a write that failed
                      definitely exists; every acknowledged write is present at the path named
-  sessions           a session live for its client at the end still has its marker ephemeral,
-                     owned by it; a session the client saw expire has none left
+  sessions           a session live for its client at the end still owns every ephemeral it
+                     created with an acknowledgement; a session the client saw expire owns none;
+                     every ephemeral is owned by the session named in its path, which is known,
+                     and none whose create failed definitely exists
   digests            all members hold the same tree
 """
 
@@ -130,7 +132,6 @@ class SessionRecord:
     session: int
     lost: bool = False
     live_at_end: bool = False
-    marker_acked: bool = False
     start_s: float | None = None  # when the client first saw it connected
     lost_s: float | None = None  # when the client saw it expire
 
@@ -450,36 +451,67 @@ def _sessions_note(a, b):
 
 
 def check_sessions(history, ex):
-    markers = {op.path: op for op in _by_kind(history, "ephemeral") if op.outcome == OK}
-    by_path = {}
-    for s in history.sessions:
-        by_path[marker_path(s.client, s.session)] = s
+    sessions = {(s.client, s.session): s for s in history.sessions}
+    tries = collections.defaultdict(list)  # path -> its create ops (a retry after an unknown)
+    for op in _by_kind(history, "ephemeral"):
+        tries[op.path].append(op)
+
+    def acked(ops):  # NODEEXISTS on a retry: an earlier try took effect
+        return any(op.outcome == OK or op.error == "NodeExistsError" for op in ops)
 
     def one(state):
         out = []
-        for s in history.sessions:
-            path = marker_path(s.client, s.session)
+        for path, ops in tries.items():
+            s = sessions.get(ephemeral_session(path))
             owner = state.ephemerals.get(path)
-            focus = [s.describe()] + ex.around([markers.get(path)])
-            if s.live_at_end and s.marker_acked and owner != s.session:
+            if s and s.live_at_end and acked(ops) and owner != s.session:
                 found = "gone" if owner is None else f"owned by {owner:#x}"
-                out.append(Violation("sessions", s.client, f"session {s.session:#x} is live for "
-                                     f"its client at the end, yet its ephemeral {path} is "
-                                     f"{found}", focus))
-            if s.lost and owner is not None:
-                out.append(Violation("sessions", s.client, f"session {s.session:#x} expired "
-                                     f"(the client saw it lost), yet its ephemeral {path} is "
-                                     f"still there, owned by {owner:#x}", focus))
-        for path in sorted(set(state.ephemerals) - set(by_path)):
-            out.append(Violation("sessions", None, f"ephemeral {path} (owner "
-                                 f"{state.ephemerals[path]:#x}) belongs to no known session"))
+                out.append(Violation("sessions", s.client, f"session {s.session:#x} is live "
+                                     f"for its client at the end, yet its acknowledged "
+                                     f"ephemeral {path} is {found}",
+                                     [s.describe()] + ex.around(ops)))
+        for path, owner in sorted(state.ephemerals.items()):
+            out += _check_ephemeral(path, owner, sessions, tries.get(path, []), ex)
         return out
 
     return _per_member(history, one)
 
 
+def _check_ephemeral(path, owner, sessions, ops, ex):
+    """Violations of one ephemeral present on a member."""
+    client, session = ephemeral_session(path)
+    s = sessions.get((client, session))
+    if not ops or s is None:
+        return [Violation("sessions", None, f"ephemeral {path} (owner {owner:#x}) belongs to "
+                          "no known session, or was never created")]
+    if owner != session:
+        return [Violation("sessions", client, f"ephemeral {path}, created by session "
+                          f"{session:#x}, is owned by {owner:#x}", ex.around(ops))]
+    if s.lost:
+        return [Violation("sessions", client, f"session {session:#x} expired (the client saw it "
+                          f"lost), yet its ephemeral {path} is still there",
+                          [s.describe()] + ex.around(ops))]
+    if all(op.outcome == FAIL and op.error != "NodeExistsError" for op in ops):
+        return [Violation("sessions", client, f"ephemeral {path} exists though its create "
+                          f"failed ({ops[-1].error})", ex.around(ops))]
+    return []
+
+
 def marker_path(client, session):
     return f"/e/{client}-{session:x}"
+
+
+def ephemeral_path(client, session, n):
+    return f"/e/{client}-{session:x}-{n:06d}"
+
+
+def ephemeral_session(path):
+    """(client, session id) named in an ephemeral's path, (None, None) if it names none."""
+    parts = path.rsplit("/", 1)[-1].split("-")
+    try:
+        return parts[0], int(parts[1], 16)
+    except (IndexError, ValueError):
+        return None, None
 
 
 # ---- digests
