@@ -598,14 +598,20 @@ def dump(history, path):
 
 
 def load(path):
+    """The History dump() wrote (fields it no longer knows are dropped)."""
     with open(path) as f:
         raw = json.load(f)
     states = {}
     for member_id, s in raw["states"].items():
-        fifo = {c: [FifoNode(**n) for n in nodes] for c, nodes in s["fifo"].items()}
+        fifo = {c: [_make(FifoNode, n) for n in nodes] for c, nodes in s["fifo"].items()}
         states[int(member_id)] = MemberState(s["member"], s["creates"], tuple(s["register"]),
                                              fifo, s["ephemerals"])
-    return History(raw["seed"], [Op(**o) for o in raw["ops"]],
-                   [Event(**e) for e in raw["events"]],
-                   [SessionRecord(**s) for s in raw["sessions"]], states,
+    return History(raw["seed"], [_make(Op, o) for o in raw["ops"]],
+                   [_make(Event, e) for e in raw["events"]],
+                   [_make(SessionRecord, s) for s in raw["sessions"]], states,
                    {int(k): v for k, v in raw["digests"].items()}, raw["duration_s"])
+
+
+def _make(cls, raw):
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in raw.items() if k in names})
