@@ -293,6 +293,18 @@ class CheckerTest(unittest.TestCase):
         self.assertIn("session 0x22 expired (the client saw it lost), yet its ephemeral "
                       "/e/c2-22 is still there", v.message)
 
+    def test_a_session_lost_only_after_the_read_may_still_show_its_ephemeral(self):
+        hist = valid_history()
+        lost = next(s for s in hist.sessions if s.session == S2)
+        lost.lost_s = 40.0
+        for state in hist.states.values():
+            state.read_s = 39.0
+            state.ephemerals["/e/c2-22"] = S2
+        self.assertEqual(h.check_all(hist), [])
+        hist.states[2].read_s = 41.0
+        [v] = self.violations(hist, "sessions")
+        self.assertEqual(v.members, [2])
+
     def test_an_ephemeral_owned_by_another_session_fails_sessions(self):
         hist = valid_history()
         hist.states[1].ephemerals["/e/c1-11-000000"] = S3

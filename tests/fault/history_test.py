@@ -305,10 +305,9 @@ class Worker(threading.Thread):
 
     # ---- the end
 
-    def settle(self):
+    def settle(self, deadline):
         """After the run: the client serves a request in a session with a settled marker; that
-        session is live for its client at the end. Bounded by SETTLE_S."""
-        deadline = time.monotonic() + SETTLE_S
+        session is live for its client at the end. Gives up at `deadline` (time.monotonic)."""
         while time.monotonic() < deadline:
             sid, epoch = self._current()
             if sid is None:
@@ -433,14 +432,14 @@ class Nemesis:
                             for i in ids)
 
 
-def read_member_state(e, member_id):
+def read_member_state(e, member_id, rec):
     """What one member holds, read from it alone after a sync."""
     m = e.members[member_id]
     zk = KazooClient(hosts=f"{m.host}:{m.client_port}", timeout=10.0)
     zk.start(timeout=READ_STATE_TIMEOUT_S)
     try:
+        state = MemberState(member_id, read_s=rec.now())
         zk.sync("/")
-        state = MemberState(member_id)
         state.creates = [f"/h/{c}" for c in zk.get_children("/h")]
         data, stat = zk.get(h.REGISTER)
         state.register = (stat.version, data.decode())
@@ -523,12 +522,13 @@ def run(args):
 def finish(e, workers, rec, args, stuck):
     hist = rec.history
     t = time.monotonic()
-    unsettled = [] if stuck else [w.client_name for w in workers if not w.settle()]
+    deadline = time.monotonic() + SETTLE_S  # for all clients together
+    unsettled = [] if stuck else [w.client_name for w in workers if not w.settle(deadline)]
     violations = []
     if stuck:
         violations.append(h.Violation("recovery", None, f"the ensemble did not recover:\n{stuck}"))
     else:
-        hist.states = {i: read_member_state(e, i) for i in e.ids}
+        hist.states = {i: read_member_state(e, i, rec) for i in e.ids}
     for w in workers:
         if w.settled:
             w.confirm_live_at_end()

@@ -49,7 +49,8 @@ excerpt of the history around the operations involved):
                      counters (writes applied in the order sent); no node of a write that failed
                      definitely exists; every acknowledged write is present at the path named
   sessions           a session live for its client at the end still owns every ephemeral it
-                     created with an acknowledgement; a session the client saw expire owns none;
+                     created with an acknowledgement; a session the client saw expire (before
+                     the member's state was read) owns none;
                      every ephemeral is owned by the session named in its path, which is known,
                      and none whose create failed definitely exists
   digests            all members hold the same tree
@@ -159,6 +160,7 @@ class MemberState:
     register: tuple = (None, None)  # (version, data)
     fifo: dict = field(default_factory=dict)  # client -> [FifoNode] (any order)
     ephemerals: dict = field(default_factory=dict)  # path under /e -> ephemeralOwner
+    read_s: float | None = None  # when the read began (before its sync)
 
 
 @dataclass
@@ -471,14 +473,14 @@ def check_sessions(history, ex):
                                      f"ephemeral {path} is {found}",
                                      [s.describe()] + ex.around(ops)))
         for path, owner in sorted(state.ephemerals.items()):
-            out += _check_ephemeral(path, owner, sessions, tries.get(path, []), ex)
+            out += _check_ephemeral(path, owner, sessions, tries.get(path, []), state.read_s, ex)
         return out
 
     return _per_member(history, one)
 
 
-def _check_ephemeral(path, owner, sessions, ops, ex):
-    """Violations of one ephemeral present on a member."""
+def _check_ephemeral(path, owner, sessions, ops, read_s, ex):
+    """Violations of one ephemeral present on a member whose read began at read_s."""
     client, session = ephemeral_session(path)
     s = sessions.get((client, session))
     if not ops or s is None:
@@ -487,7 +489,8 @@ def _check_ephemeral(path, owner, sessions, ops, ex):
     if owner != session:
         return [Violation("sessions", client, f"ephemeral {path}, created by session "
                           f"{session:#x}, is owned by {owner:#x}", ex.around(ops))]
-    if s.lost:
+    # A session its client saw expire only after the member's state was read may show there.
+    if s.lost and (read_s is None or s.lost_s is None or s.lost_s <= read_s):
         return [Violation("sessions", client, f"session {session:#x} expired (the client saw it "
                           f"lost), yet its ephemeral {path} is still there",
                           [s.describe()] + ex.around(ops))]
@@ -605,7 +608,7 @@ def load(path):
     for member_id, s in raw["states"].items():
         fifo = {c: [_make(FifoNode, n) for n in nodes] for c, nodes in s["fifo"].items()}
         states[int(member_id)] = MemberState(s["member"], s["creates"], tuple(s["register"]),
-                                             fifo, s["ephemerals"])
+                                             fifo, s["ephemerals"], s.get("read_s"))
     return History(raw["seed"], [_make(Op, o) for o in raw["ops"]],
                    [_make(Event, e) for e in raw["events"]],
                    [_make(SessionRecord, s) for s in raw["sessions"]], states,
