@@ -63,7 +63,7 @@ from ensemble import Ensemble  # noqa: E402
 from history import FAIL, OK, UNKNOWN, FifoNode, MemberState, Op, SessionRecord  # noqa: E402
 
 from kazoo.client import KazooClient, KazooState  # noqa: E402
-from kazoo.exceptions import (ConnectionLoss, OperationTimeoutError,  # noqa: E402
+from kazoo.exceptions import (ConnectionLoss, NoNodeError, OperationTimeoutError,  # noqa
                               SessionExpiredError, ZookeeperError)
 from kazoo.handlers.threading import KazooTimeoutError  # noqa: E402
 
@@ -81,13 +81,15 @@ WEIGHTS = {"cas": 3, "read": 3, "create": 2, "fifo": 2, "ephemeral": 1}
 FIFO_IN_FLIGHT = (3, 6)
 PAUSE_S = (0.01, 0.03)
 OPS_MAX_PER_CLIENT = 100_000
-# Creates and FIFO nodes per client over the whole run, so that the final reads and digests stay
-# short: a client earns node credit at NODES_MAX_PER_CLIENT / (duration + NODES_TAIL_S) per
-# second (a CI run is not slowed by it; a long one spreads its nodes over its duration), holding
-# at most NODES_CREDIT_MAX; without credit it reads and CASes.
+# Nodes (creates, FIFO nodes, ephemerals) per client over the whole run, so that the final reads
+# and digests stay short. Each node-making kind has its share of them, earned as credit at
+# share * NODES_MAX_PER_CLIENT / (duration + NODES_TAIL_S) per second and held up to
+# share * NODES_CREDIT_MAX (a CI run is not slowed by it; a long one spreads its nodes over its
+# duration, and cheap kinds cannot starve the FIFO bursts). A kind without credit is not picked.
 NODES_MAX_PER_CLIENT = 5_000
+NODE_SHARES = {"fifo": 0.6, "create": 0.25, "ephemeral": 0.15}
 NODES_TAIL_S = 30.0
-NODES_CREDIT_MAX = 60.0
+NODES_CREDIT_MAX = 100.0
 WARMUP_S = 3.0
 GAP_S = (2.0, 4.0)
 HOLD_S = {"kill9-one": (1.0, 3.0), "kill9-leader": (1.0, 3.0), "kill9-two": (1.0, 3.0),
@@ -155,7 +157,7 @@ class Worker(threading.Thread):
         self.n_ops = self.n_nodes = self.n_creates = self.n_cas = self.fifo_counter = 0
         self.n_ephemerals = 0
         self.node_rate = NODES_MAX_PER_CLIENT / (duration_s + NODES_TAIL_S)
-        self.node_credit = NODES_CREDIT_MAX
+        self.node_credit = {k: share * NODES_CREDIT_MAX for k, share in NODE_SHARES.items()}
         self.credited_at = time.monotonic()
 
     # ---- sessions
@@ -244,7 +246,7 @@ class Worker(threading.Thread):
         path = f"/h/{self.client_name}-{self.n_creates:06d}"
         self.n_creates += 1
         self.n_nodes += 1
-        self.node_credit -= 1
+        self.node_credit["create"] -= 1
         epoch = self._current()[1]
         self.rec.op(self.call("create", path, epoch, lambda: self.zk.create_async(path, b""))[3])
 
@@ -255,7 +257,7 @@ class Worker(threading.Thread):
         path = h.ephemeral_path(self.client_name, sid, self.n_ephemerals)
         self.n_ephemerals += 1
         self.n_nodes += 1
-        self.node_credit -= 1
+        self.node_credit["ephemeral"] -= 1
         self.rec.op(self.call("ephemeral", path, epoch, lambda: self.zk.create_async(
             path, b"", ephemeral=True))[3])
 
@@ -268,7 +270,7 @@ class Worker(threading.Thread):
             counter = self.fifo_counter
             self.fifo_counter += 1
             self.n_nodes += 1
-            self.node_credit -= 1
+            self.node_credit["fifo"] -= 1
             sid = self._current()[0]
             sent.append((counter, sid, self.rec.now(), self.zk.create_async(
                 f"{parent}/n-", str(counter).encode(), sequence=True)))
@@ -282,14 +284,14 @@ class Worker(threading.Thread):
 
     def pick(self):
         now = time.monotonic()
-        self.node_credit = min(NODES_CREDIT_MAX,
-                               self.node_credit + (now - self.credited_at) * self.node_rate)
+        for k, share in NODE_SHARES.items():
+            self.node_credit[k] = min(share * NODES_CREDIT_MAX, self.node_credit[k] +
+                                      (now - self.credited_at) * share * self.node_rate)
         self.credited_at = now
-        room = min(self.node_credit, NODES_MAX_PER_CLIENT - self.n_nodes)
-        kinds = [k for k in WEIGHTS if k not in ("create", "fifo", "ephemeral") or
-                 room >= (FIFO_IN_FLIGHT[1] if k == "fifo" else 1)]
-        kind = self.rng.choices(kinds, [WEIGHTS[k] for k in kinds])[0]
-        return kind
+        left = NODES_MAX_PER_CLIENT - self.n_nodes
+        kinds = [k for k in WEIGHTS if k not in NODE_SHARES or
+                 min(self.node_credit[k], left) >= (FIFO_IN_FLIGHT[1] if k == "fifo" else 1)]
+        return self.rng.choices(kinds, [WEIGHTS[k] for k in kinds])[0]
 
     def run(self):
         while not self.stop_event.is_set() and self.n_ops < OPS_MAX_PER_CLIENT:
@@ -358,7 +360,7 @@ class Nemesis:
             kind = self.next_kind()
             hold_s = self.rng.uniform(*HOLD_S[kind])
             getattr(self, kind.replace("-", "_"))(kind, hold_s)
-            self.recover(kind)
+            self.recover()
             time.sleep(self.rng.uniform(*GAP_S))
 
     def kill9_one(self, kind, hold_s):
@@ -408,7 +410,7 @@ class Nemesis:
         self.net.heal(target)
         self.rec.event("heal", f"m{target} reconnected")
 
-    def recover(self, kind):
+    def recover(self):
         start = time.monotonic()
         self.e.wait_serving(self.e.ids, timeout=RECOVER_S)
         leader = self.e.leader(timeout=RECOVER_S)
@@ -456,10 +458,17 @@ def read_member_state(e, member_id, rec):
 
 
 def get_all(zk, parent):
-    """[(path, (data, stat))] of every child of parent, the gets pipelined."""
+    """[(path, (data, stat))] of every child of parent, the gets pipelined; a child gone
+    meanwhile (an ephemeral whose session just ended) is left out."""
     paths = [f"{parent}/{c}" for c in zk.get_children(parent)]
     pending = [(p, zk.get_async(p)) for p in paths]
-    return [(p, r.get(timeout=READ_STATE_TIMEOUT_S)) for p, r in pending]
+    out = []
+    for p, r in pending:
+        try:
+            out.append((p, r.get(timeout=READ_STATE_TIMEOUT_S)))
+        except NoNodeError:
+            pass
+    return out
 
 
 def parse_counter(data):
@@ -615,7 +624,12 @@ def main():
     print(f"history_test: seed={args.seed} duration={args.duration:g} s clients={CLIENTS} "
           f"members={SIZE} session_timeouts_s={SESSION_TIMEOUTS_S[:CLIENTS]}\n"
           f"  rerun: {rerun_command(args)}", flush=True)
-    return run(args)
+    try:
+        return run(args)
+    except BaseException:
+        print(f"history_test: the run itself failed; seed {args.seed}\n"
+              f"  rerun: {rerun_command(args)}", flush=True)
+        raise
 
 
 if __name__ == "__main__":
