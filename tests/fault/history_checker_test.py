@@ -33,8 +33,8 @@ def op(client, session, kind, t, outcome, **kw):
 def valid_history():
     """c1 (session S1, live to the end) and c2 (S2, lost at t=20, then S3)."""
     ops = [
-        op("c1", S1, "ephemeral", 0.5, OK, path="/e/c1-11"),
-        op("c2", S2, "ephemeral", 0.6, OK, path="/e/c2-22"),
+        op("c1", S1, "ephemeral", 0.5, OK, path="/m/c1-11"),
+        op("c2", S2, "ephemeral", 0.6, OK, path="/m/c2-22"),
         op("c1", S1, "create", 1.0, OK, path="/h/c1-000000"),
         op("c1", S1, "create", 2.0, FAIL, error="NodeExistsError", path="/h/c1-000001"),
         op("c1", S1, "create", 3.0, UNKNOWN, error="ConnectionLoss", path="/h/c1-000002"),
@@ -59,12 +59,16 @@ def valid_history():
            created="/fifo/c1/n-0000000003"),
         # c2's second session may read an older version than its first one read.
         op("c2", S3, "read", 21.0, OK, path="/reg", version=1, value="c1-000000"),
-        op("c2", S3, "ephemeral", 21.5, OK, path="/e/c2-33"),
+        op("c2", S3, "ephemeral", 21.5, OK, path="/m/c2-33"),
         op("c1", S1, "ephemeral", 22.0, OK, path="/e/c1-11-000000"),
         op("c1", S1, "ephemeral", 22.1, FAIL, error="NoNodeError", path="/e/c1-11-000001"),
         # A retry after an unknown outcome finds the node: the first try took effect.
         op("c2", S3, "ephemeral", 23.0, UNKNOWN, error="ConnectionLoss", path="/e/c2-33-000000"),
         op("c2", S3, "ephemeral", 23.5, FAIL, error="NodeExistsError", path="/e/c2-33-000000"),
+        # The observer: S2's marker is there at t=10 and gone (S2 expired) at t=19.
+        op("obs", 0x99, "observe", 10.0, OK, path="/m", value="c1-11,c2-22"),
+        op("obs", 0x99, "observe", 19.0, OK, path="/m", value="c1-11"),
+        op("obs", 0x99, "observe", 22.0, OK, path="/m", value="c1-11,c2-33"),
     ]
     state = MemberState(
         member=1,
@@ -74,14 +78,14 @@ def valid_history():
                      FifoNode(0x104, "/fifo/c1/n-0000000000", 0),
                      FifoNode(0x106, "/fifo/c1/n-0000000002", 2),
                      FifoNode(0x109, "/fifo/c1/n-0000000003", 4)]},
-        ephemerals={"/e/c1-11": S1, "/e/c2-33": S3, "/e/c1-11-000000": S1,
+        ephemerals={"/m/c1-11": S1, "/m/c2-33": S3, "/e/c1-11-000000": S1,
                     "/e/c2-33-000000": S3})
     states = {}
     for member_id in (1, 2, 3):
         states[member_id] = copy.deepcopy(state)
         states[member_id].member = member_id
-    sessions = [SessionRecord("c1", S1, live_at_end=True),
-                SessionRecord("c2", S2, lost=True),
+    sessions = [SessionRecord("c1", S1, live_at_end=True, reattaches=[[19.5, 19.6]]),
+                SessionRecord("c2", S2, lost=True, reattaches=[[7.0, 7.2], [18.5, 19.5]]),
                 SessionRecord("c2", S3, live_at_end=True)]
     events = [Event(7.5, "kill9-leader", "kill -9 leader m2"),
               Event(9.5, "restart", "m2 restarted")]
@@ -272,12 +276,12 @@ class CheckerTest(unittest.TestCase):
     def test_a_live_session_without_its_ephemeral_fails_sessions(self):
         hist = valid_history()
         for state in hist.states.values():
-            del state.ephemerals["/e/c1-11"]
+            del state.ephemerals["/m/c1-11"]
         [v] = self.violations(hist, "sessions")
         self.assertIn("session 0x11 is live for its client at the end, yet its acknowledged "
-                      "ephemeral /e/c1-11 is gone", v.message)
+                      "ephemeral /m/c1-11 is gone", v.message)
         self.assertIn("c1 session 0x11: from t=?, live at the end", v.excerpt)
-        self.assertMarked(v, "ephemeral /e/c1-11 -> ok")
+        self.assertMarked(v, "ephemeral /m/c1-11 -> ok")
 
     def test_a_retried_ephemeral_found_existing_counts_as_acknowledged(self):
         hist = valid_history()
@@ -288,10 +292,10 @@ class CheckerTest(unittest.TestCase):
 
     def test_a_lost_session_whose_ephemeral_survives_fails_sessions(self):
         hist = valid_history()
-        hist.states[3].ephemerals["/e/c2-22"] = S2
+        hist.states[3].ephemerals["/m/c2-22"] = S2
         [v] = self.violations(hist, "sessions")
         self.assertIn("session 0x22 expired (the client saw it lost), yet its ephemeral "
-                      "/e/c2-22 is still there", v.message)
+                      "/m/c2-22 is still there", v.message)
 
     def test_a_session_lost_only_after_the_read_may_still_show_its_ephemeral(self):
         hist = valid_history()
@@ -299,7 +303,7 @@ class CheckerTest(unittest.TestCase):
         lost.lost_s = 40.0
         for state in hist.states.values():
             state.read_s = 39.0
-            state.ephemerals["/e/c2-22"] = S2
+            state.ephemerals["/m/c2-22"] = S2
         self.assertEqual(h.check_all(hist), [])
         hist.states[2].read_s = 41.0
         [v] = self.violations(hist, "sessions")
@@ -321,9 +325,36 @@ class CheckerTest(unittest.TestCase):
 
     def test_an_ephemeral_of_no_known_session_fails_sessions(self):
         hist = valid_history()
-        hist.states[3].ephemerals["/e/c3-44"] = 0x44
+        hist.states[3].ephemerals["/m/c3-44"] = 0x44
         [v] = self.violations(hist, "sessions")
         self.assertIn("belongs to no known session", v.message)
+
+    # ---- reattaching an expired session
+
+    def test_a_reattach_after_the_marker_was_seen_gone_fails_session_reattach(self):
+        hist = valid_history()
+        lost = next(s for s in hist.sessions if s.session == S2)
+        lost.reattaches.append([19.2, 19.4])
+        [v] = self.violations(hist, "session-reattach")
+        self.assertEqual(v.client, "c2")
+        self.assertIn("session 0x22 got its session back at t=19.400 on a connection lost at "
+                      "t=19.200, after its marker /m/c2-22 was seen gone at t=19.010", v.message)
+        self.assertMarked(v, "observe /m -> ok [c1-11]")
+
+    def test_a_marker_seen_again_later_was_not_gone(self):
+        hist = valid_history()
+        lost = next(s for s in hist.sessions if s.session == S2)
+        lost.reattaches.append([19.2, 19.4])
+        # A later read still has it: the read at t=19 was stale, not proof of an expiry.
+        hist.ops.append(op("obs", 0x99, "observe", 25.0, OK, path="/m", value="c1-11,c2-22"))
+        self.assertEqual(h.check_all(hist), [])
+
+    def test_a_marker_missing_before_its_create_was_acknowledged_proves_nothing(self):
+        hist = valid_history()
+        hist.ops.append(op("obs", 0x99, "observe", 0.52, OK, path="/m", value="c1-11"))
+        lost = next(s for s in hist.sessions if s.session == S2)
+        lost.reattaches.append([0.7, 0.8])
+        self.assertEqual(h.check_all(hist), [])
 
     # ---- digests
 
@@ -341,6 +372,7 @@ class CheckerTest(unittest.TestCase):
         self.assertEqual(fig["faults"]["kill9-leader"], 1)
         self.assertEqual(fig["ops"]["fifo"], {OK: 3, FAIL: 1, UNKNOWN: 1})
         self.assertEqual((fig["unknown"], fig["sessions_lost"]), (4, 1))
+        self.assertEqual(fig["ops"]["observe"], {OK: 3, FAIL: 0, UNKNOWN: 0})
         self.assertIn("kill9-leader=1", h.figures_line(fig))
 
     def test_a_dumped_history_loads_back_and_checks_the_same(self):

@@ -17,7 +17,8 @@ members only while its clients still reach it:
 * FIFO client order: each client's pipelined sequential creates are applied in the order sent
   (their nodes ordered by czxid carry increasing counters), and none that failed exists;
 * sessions: a session its client still holds at the end still owns every ephemeral it created
-  with an acknowledgement, and one the client saw expire owns none;
+  with an acknowledgement, and one the client saw expire owns none; and no session comes back
+  on a reconnect after the observer saw its marker gone (it had expired);
 * all members hold the same tree (digest).
 
 How: CLIENTS kazoo clients, each in a thread with its own session and a connection string
@@ -25,8 +26,10 @@ listing every member, loop over a seeded mix of operations (paced, and bounded i
 get + set(version=) of /reg with a unique increasing token per client; unique creates
 /h/<client>-<n>; reads of /reg; and batches of 3-6 sequential creates /fifo/<client>/n- sent
 without waiting (data = the client's counter); and ephemerals /e/<client>-<session>-<n>. Each
-session first creates its marker ephemeral /e/<client>-<session>. Three clients have 5 s
-sessions, two 2 s ones that expire during some faults. Every operation is recorded with its invoke and completion times and its
+session first creates its marker ephemeral /m/<client>-<session>. Three clients have 5 s
+sessions, two 2 s ones that expire during some faults. An observer client, with a session of its
+own, reads /m after a sync ten times a second, and each client notes when its connection was lost
+and its session came back on another. Every operation is recorded with its invoke and completion times and its
 outcome: ok, fail (a definite error such as BADVERSION or NODEEXISTS) or unknown (connection
 loss, session expired, no answer within OP_TIMEOUT_S). The nemesis, from the same seed, injects
 one fault at a time, holds it for a few seconds, heals it, waits until every member serves
@@ -98,6 +101,7 @@ HOLD_S = {"kill9-one": (1.0, 3.0), "kill9-leader": (1.0, 3.0), "kill9-two": (1.0
 RECOVER_S = 30.0
 SETTLE_S = 30.0
 READ_STATE_TIMEOUT_S = 20.0
+OBSERVE_EVERY_S = 0.1
 UNKNOWN_ERRORS = (ConnectionLoss, SessionExpiredError, OperationTimeoutError, KazooTimeoutError)
 
 
@@ -151,6 +155,7 @@ class Worker(threading.Thread):
         self.lock = threading.Lock()
         self.sessions = {}  # session id -> SessionRecord
         self.epoch = 0  # bumped when a session is lost: ops across it belong to no session
+        self.suspended = None  # (session, when) while the connection is lost
         self.closing = False
         self.marked = None  # the session whose marker ephemeral is settled
         self.settled = None  # (session, epoch) live once the run ended
@@ -165,14 +170,21 @@ class Worker(threading.Thread):
     def _on_state(self, state):
         """Kazoo calls this from its connection thread, before it forgets a lost session."""
         sid = self.zk._session_id
+        now = self.rec.now()
         with self.lock:
-            if state == KazooState.CONNECTED and sid:
-                self._session(sid)
+            if state == KazooState.SUSPENDED:
+                self.suspended = (sid, now)
+            elif state == KazooState.CONNECTED and sid:
+                record = self._session(sid)
+                if self.suspended and self.suspended[0] == sid:  # the same session back
+                    record.reattaches.append([self.suspended[1], now])
+                self.suspended = None
             elif state == KazooState.LOST and not self.closing:
                 self.epoch += 1
+                self.suspended = None
                 if sid:
                     record = self._session(sid)
-                    record.lost, record.lost_s = True, self.rec.now()
+                    record.lost, record.lost_s = True, now
 
     def _session(self, sid):
         """The record of session sid, made when first seen. REQUIRES: self.lock held."""
@@ -341,6 +353,39 @@ class Worker(threading.Thread):
         self.zk.close()
 
 
+class Observer(threading.Thread):
+    """Its own session, reading which markers /m holds (a sync, then getChildren) every
+    OBSERVE_EVERY_S: a marker seen gone dates its session's expiry (session-reattach check)."""
+
+    def __init__(self, hosts, rec):
+        super().__init__(daemon=True, name="obs")
+        self.rec = rec
+        self.zk = KazooClient(hosts=hosts, timeout=10.0, connection_retry=dict(CONNECTION_RETRY))
+        self.stop_event = threading.Event()
+
+    def run(self):
+        while not self.stop_event.wait(OBSERVE_EVERY_S):
+            if not self.zk.connected:
+                continue
+            sid = self.zk._session_id
+            invoke_s = self.rec.now()
+            synced = self.zk.sync_async(h.MARKERS)
+            listed = self.zk.get_children_async(h.MARKERS)
+            outcome, _, error = wait_result(synced)
+            if outcome == OK:  # a read without its sync could be stale: it proves nothing
+                outcome, names, error = wait_result(listed)
+            op = Op("obs", sid, "observe", invoke_s, self.rec.now(), outcome, error, h.MARKERS)
+            if outcome == OK:
+                op.value = ",".join(sorted(names))
+            self.rec.op(op)
+
+    def finish(self):
+        self.stop_event.set()
+        self.join(OP_TIMEOUT_S * 2 + 1)
+        self.zk.stop()
+        self.zk.close()
+
+
 class Nemesis:
     """Injects one fault at a time, from the seed, and heals it; every step is an event."""
 
@@ -449,8 +494,9 @@ def read_member_state(e, member_id, rec):
             nodes = get_all(zk, f"/fifo/{client}")
             state.fifo[client] = [FifoNode(stat.czxid, path, parse_counter(data))
                                   for path, (data, stat) in nodes]
-        for path, (_, stat) in get_all(zk, "/e"):
-            state.ephemerals[path] = stat.ephemeralOwner
+        for parent in ("/e", h.MARKERS):
+            for path, (_, stat) in get_all(zk, parent):
+                state.ephemerals[path] = stat.ephemeralOwner
         return state
     finally:
         zk.stop()
@@ -482,7 +528,7 @@ def setup_tree(e, clients):
     zk = KazooClient(hosts=e.connect_string(), timeout=10.0)
     zk.start(timeout=READ_STATE_TIMEOUT_S)
     zk.create(h.REGISTER, h.REGISTER_INITIAL.encode())
-    for path in ["/h", "/e", "/fifo"] + [f"/fifo/c{i}" for i in range(1, clients + 1)]:
+    for path in ["/h", "/e", h.MARKERS, "/fifo"] + [f"/fifo/c{i}" for i in range(1, clients + 1)]:
         zk.create(path, b"")
     zk.stop()
     zk.close()
@@ -505,7 +551,8 @@ def run(args):
         for i in range(1, CLIENTS + 1):
             order = [(i + k - 1) % SIZE + 1 for k in range(SIZE)]  # each starts elsewhere
             workers.append(Worker(i, e.connect_string(order), args.seed, args.duration, rec))
-        for w in workers:
+        observer = Observer(e.connect_string(), rec)
+        for w in workers + [observer]:
             w.zk.start(timeout=READ_STATE_TIMEOUT_S)
             w.start()
         nemesis = Nemesis(e, net, random.Random(args.seed), rec)
@@ -520,6 +567,7 @@ def run(args):
             w.stop_event.set()
         for w in workers:
             w.join(OP_TIMEOUT_S * (FIFO_IN_FLIGHT[1] + 2))
+        observer.finish()
         if stuck is None:
             try:
                 e.wait_serving(e.ids, timeout=RECOVER_S)
@@ -585,9 +633,10 @@ def report(e, hist, violations, args):
     if history_path:
         h.dump(hist, history_path)
     if violations:
-        for m in e.members.values():
-            shutil.copyfile(m.output_path, f"{history_path}.m{m.id}.log")
         print(h.format_violations(violations), flush=True)
+        for m in e.members.values():
+            if m.output_path.exists():
+                shutil.copyfile(m.output_path, f"{history_path}.m{m.id}.log")
         checks = sorted({v.check for v in violations})
         print(f"FAILED: {len(violations)} violation(s) of {', '.join(checks)}; seed "
               f"{args.seed}; history in {history_path} (members' logs beside it)\n"
@@ -605,6 +654,9 @@ def parse_args(argv):
     parser.add_argument("--history", help="write the whole history as JSON to this file")
     parser.add_argument("--keep", help="run the ensemble in this directory and keep it (logs)")
     args = parser.parse_args(argv)
+    if args.keep:  # the members run with their own directory as cwd
+        args.keep = str(Path(args.keep).resolve())
+        Path(args.keep).mkdir(parents=True, exist_ok=True)
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(1, 2**31)
     return args

@@ -21,14 +21,17 @@ The record:
                 create     path=/h/<client>-<n>
                 fifo       path=the parent /fifo/<client>, counter=the client's counter (also the
                            node's data); ok: created = the sequential path the server named
-                ephemeral  path=/e/<client>-<session hex> (the session's marker, made first) or
+                ephemeral  path=/m/<client>-<session hex> (the session's marker, made first) or
                            /e/<client>-<session hex>-<n>: ephemerals named after their session
+                observe    path=/m; ok: value = the names of /m's children (the markers of live
+                           sessions), comma-separated, read after a sync by an observer client
   Event       a nemesis step (time_s, kind, text); kinds of injected faults are FAULT_KINDS:
               kill -9 of one member, of the leader, of two members; SIGSTOP of the leader; one
               member cut off from everybody (partition-one) or from the other members only,
               its clients still reaching it (partition-peers)
-  SessionRecord  one session a client had: whether the client saw it expire (lost), and
-              whether it was live for its client at the end (live_at_end)
+  SessionRecord  one session a client had: whether the client saw it expire (lost), whether it
+              was live for its client at the end (live_at_end), and each time its client lost
+              the connection and got the same session back (reattaches: [lost_s, back_s])
   MemberState what one member holds at the end, read from it alone after a sync
   History     all of the above, plus each member's tree digest
 
@@ -53,6 +56,9 @@ excerpt of the history around the operations involved):
                      the member's state was read) owns none;
                      every ephemeral is owned by the session named in its path, which is known,
                      and none whose create failed definitely exists
+  session-reattach   no session gets reattached by a connection lost after an observer saw
+                     the session's marker gone (its close was committed: ZooKeeper refuses such
+                     a reattach with SESSIONEXPIRED)
   digests            all members hold the same tree
 """
 
@@ -63,11 +69,12 @@ from dataclasses import dataclass, field
 
 OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
 OUTCOMES = (OK, FAIL, UNKNOWN)
-KINDS = ("cas", "read", "create", "fifo", "ephemeral")
+KINDS = ("cas", "read", "create", "fifo", "ephemeral", "observe")
 FAULT_KINDS = ("kill9-one", "kill9-leader", "kill9-two", "sigstop-leader", "partition-one",
                "partition-peers")
 REGISTER = "/reg"
 REGISTER_INITIAL = "init"
+MARKERS = "/m"
 EXCERPT_BEFORE = 6
 EXCERPT_AFTER = 3
 EXCERPT_EVENTS_BEFORE_S = 3.0
@@ -108,6 +115,10 @@ class Op:
             what = f"cas {self.path} if v={self.expected_version} set {self.value!r}"
             if self.outcome == OK:
                 end += f" v={self.version}"
+        elif self.kind == "observe":
+            what = f"observe {self.path}"
+            if self.outcome == OK:
+                end += f" [{self.value}]"
         elif self.kind == "fifo":
             what = f"fifo {self.path}/n- #{self.counter}"
             if self.created:
@@ -135,6 +146,7 @@ class SessionRecord:
     live_at_end: bool = False
     start_s: float | None = None  # when the client first saw it connected
     lost_s: float | None = None  # when the client saw it expire
+    reattaches: list = field(default_factory=list)  # [connection lost at, session back at]
 
     def describe(self):
         end = (f"lost at {_t(self.lost_s)}" if self.lost else
@@ -159,7 +171,7 @@ class MemberState:
     creates: list = field(default_factory=list)  # paths under /h
     register: tuple = (None, None)  # (version, data)
     fifo: dict = field(default_factory=dict)  # client -> [FifoNode] (any order)
-    ephemerals: dict = field(default_factory=dict)  # path under /e -> ephemeralOwner
+    ephemerals: dict = field(default_factory=dict)  # path under /e or /m -> ephemeralOwner
     read_s: float | None = None  # when the read began (before its sync)
 
 
@@ -215,6 +227,15 @@ class Excerpts:
             lines += self._around_client(client, [op for op in focus if op.client == client],
                                          before, after)
         return lines
+
+    def around_time(self, client, time_s, before=EXCERPT_BEFORE, after=EXCERPT_AFTER):
+        """Lines for the ops of `client` around time_s (the first one invoked then or later is
+        marked)."""
+        ops = self.by_client[client]
+        later = [op for op in ops if op.invoke_s >= time_s]
+        if later:
+            return self._around_client(client, [later[0]], before, after)
+        return self._around_client(client, ops[-1:], before, 0) if ops else []
 
     def _around_client(self, client, focus, before, after):
         ops = self.by_client[client]
@@ -501,7 +522,7 @@ def _check_ephemeral(path, owner, sessions, ops, read_s, ex):
 
 
 def marker_path(client, session):
-    return f"/e/{client}-{session:x}"
+    return f"{MARKERS}/{client}-{session:x}"
 
 
 def ephemeral_path(client, session, n):
@@ -515,6 +536,43 @@ def ephemeral_session(path):
         return parts[0], int(parts[1], 16)
     except (IndexError, ValueError):
         return None, None
+
+
+# ---- reattaching an expired session
+
+
+def check_session_reattach(history, ex):
+    """A marker seen gone by a synced read (and never seen again) means the session's close was
+    committed by then; a connection of the session lost after that must not get it back."""
+    observed = sorted((op for op in _by_kind(history, "observe") if op.outcome == OK),
+                      key=lambda op: op.invoke_s)
+    acked = {}  # marker path -> when its create was first acknowledged
+    for op in _by_kind(history, "ephemeral"):
+        if op.path.startswith(MARKERS + "/") and op.outcome == OK:
+            acked[op.path] = min(acked.get(op.path, op.complete_s), op.complete_s)
+    out = []
+    for s in history.sessions:
+        path = marker_path(s.client, s.session)
+        if path not in acked or not s.reattaches:
+            continue
+        name = path.rsplit("/", 1)[1]
+        # Gone: missing from a read begun after its create was acknowledged and after every
+        # read that still had it ended (a stale read cannot fake it: it would show it later).
+        seen = [op.complete_s for op in observed if name in op.value.split(",")]
+        since = max([acked[path]] + seen)
+        gone = next((op for op in observed if op.invoke_s > since), None)
+        if gone is None:
+            continue
+        for lost_s, back_s in s.reattaches:
+            if lost_s > gone.complete_s:
+                out.append(Violation("session-reattach", s.client, f"session {s.session:#x} "
+                                     f"got its session back at t={back_s:.3f} on a connection "
+                                     f"lost at t={lost_s:.3f}, after its marker {path} was seen "
+                                     f"gone at t={gone.complete_s:.3f} (the session had expired)",
+                                     [s.describe()] + ex.around([gone], before=1, after=1) +
+                                     ex.around_time(s.client, back_s)))
+                break
+    return out
 
 
 # ---- digests
@@ -534,6 +592,7 @@ CHECKS = {
     "monotonic-reads": check_monotonic_reads,
     "fifo": check_fifo,
     "sessions": check_sessions,
+    "session-reattach": check_session_reattach,
     "digests": check_digests,
 }
 
