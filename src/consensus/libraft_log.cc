@@ -24,7 +24,8 @@
 namespace paddock::consensus {
 namespace {
 
-// The instance owning each raft_io, for the guarded append (one per process in practice).
+// The instance owning each raft_io, for the guarded append and the clamped replies (one per
+// process in practice).
 std::map<raft_io*, LibraftLog*>& Instances() {
   static std::map<raft_io*, LibraftLog*> instances;
   return instances;
@@ -128,6 +129,12 @@ Status LibraftLog::Start(Callbacks callbacks) {
   // Fail-stop on a log write error: wrap the backend's append.
   append_ = io_.append;
   io_.append = GuardedAppend;
+  // Answers to an AppendEntries claim no more than it covered: wrap start (to see what libraft
+  // receives) and send.
+  start_ = io_.start;
+  io_.start = ClampedStart;
+  send_ = io_.send;
+  io_.send = ClampedSend;
   Instances()[&io_] = this;
 
   fsm_.version = 2;
@@ -257,6 +264,31 @@ void LibraftLog::GuardedAppendDone(raft_io_append* req, int status) noexcept {
     return;
   }
   PADDOCK_ASSERT_MSG(false, "append completion for an unknown request");
+}
+
+// The clamped replies (append_reply_clamp.h). libraft passes its receive callback only to
+// start; every message then reaches libraft through ClampedRecv, and every reply it sends while
+// handling one leaves through ClampedSend, inside that call.
+int LibraftLog::ClampedStart(raft_io* io, unsigned msecs, raft_io_tick_cb tick,
+                             raft_io_recv_cb recv) noexcept {
+  LibraftLog* self = Instances().at(io);
+  PADDOCK_ASSERT(self->recv_ == nullptr);
+  self->recv_ = recv;
+  return self->start_(io, msecs, tick, ClampedRecv);
+}
+
+void LibraftLog::ClampedRecv(raft_io* io, raft_message* message) noexcept {
+  LibraftLog* self = Instances().at(io);
+  self->append_reply_clamp_.Deliver(io, message, self->recv_);
+}
+
+// The backend encodes the message before it returns (uvEncodeMessage in UvSend), so the lowered
+// copy may live on this stack; libraft's own reply is a local of recvAppendEntries too.
+int LibraftLog::ClampedSend(raft_io* io, raft_io_send* req, const raft_message* message,
+                            raft_io_send_cb cb) noexcept {
+  LibraftLog* self = Instances().at(io);
+  raft_message lowered;
+  return self->send_(io, req, self->append_reply_clamp_.Lower(message, &lowered), cb);
 }
 
 int LibraftLog::FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** result) noexcept {

@@ -18,7 +18,10 @@
 //  * libraft stopping on its own (UNAVAILABLE outside a shutdown) ends the process with the
 //    cause (fail-stop), instead of a member that runs on without ever serving again; so does a
 //    snapshot from the leader that the state machine cannot restore;
-//  * libraft is never called from its own callbacks: the caller defers (see ReplicatedLog).
+//  * libraft is never called from its own callbacks: the caller defers (see ReplicatedLog);
+//  * a follower's immediate answer to an AppendEntries claims no more than the request covered
+//    (append_reply_clamp.h): libraft 0.15 claims its whole log, stale entries included, and a
+//    new leader then strands the follower and can commit an entry on too few copies.
 // Standalone mode is an ensemble of one voter with a transport that never connects; an ensemble
 // uses TCP with the members' handshake on every connection (auth_transport.h), every member
 // bootstrapped with the same voters.
@@ -37,6 +40,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "consensus/append_reply_clamp.h"
 #include "consensus/replicated_log.h"
 
 extern "C" {
@@ -103,6 +107,11 @@ class LibraftLog final : public ReplicatedLog {
   static int GuardedAppend(raft_io* io, raft_io_append* req, const raft_entry entries[],
                            unsigned n, raft_io_append_cb cb) noexcept;
   static void GuardedAppendDone(raft_io_append* req, int status) noexcept;
+  static int ClampedStart(raft_io* io, unsigned msecs, raft_io_tick_cb tick,
+                          raft_io_recv_cb recv) noexcept;
+  static void ClampedRecv(raft_io* io, raft_message* message) noexcept;
+  static int ClampedSend(raft_io* io, raft_io_send* req, const raft_message* message,
+                         raft_io_send_cb cb) noexcept;
   void ReturnCanceledAppends();
   Status Bootstrap();
   Status StartError() const;
@@ -134,6 +143,11 @@ class LibraftLog final : public ReplicatedLog {
     std::chrono::steady_clock::time_point start;
   };
   std::unordered_map<raft_io_append*, PendingAppend> append_cbs_;
+  // The clamped replies: libraft's own start and send, and its receive callback.
+  int (*start_)(raft_io*, unsigned, raft_io_tick_cb, raft_io_recv_cb) = nullptr;
+  int (*send_)(raft_io*, raft_io_send*, const raft_message*, raft_io_send_cb) = nullptr;
+  raft_io_recv_cb recv_ = nullptr;
+  AppendReplyClamp append_reply_clamp_;
   // Appends raft_close cancelled, in the order it cancelled them (see ReturnCanceledAppends).
   std::vector<std::pair<raft_io_append*, raft_io_append_cb>> canceled_appends_;
   // Measured here for Stats(): append durations and the last snapshot.

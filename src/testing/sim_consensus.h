@@ -98,8 +98,9 @@ struct SimConsensusOptions {
   // counts a follower's stale uncommitted entries as copies of its own: the follower is stranded
   // and an entry can commit on too few copies (sim_consensus_test.cc reproduces both). On, the
   // follower's reply is lowered to prevLogIndex + n_entries, as Raft says, in the member's
-  // raft_io. Off by default, as production runs libraft unchanged.
-  bool clamp_append_replies = false;
+  // raft_io, by the consensus::AppendReplyClamp that LibraftLog always applies: on by default,
+  // as in production. Off shows libraft as it is.
+  bool clamp_append_replies = true;
   bool randomize_election_timeouts = true;
 };
 

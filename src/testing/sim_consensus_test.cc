@@ -534,7 +534,8 @@ StaleFollowerRun RunStaleFollowerSchedule(bool clamp) {
   return run;
 }
 
-// Pins the defect down: the test fails once libraft behaves. tests/sim must expect it.
+// Pins the defect down, with the clamp off: the test fails once libraft behaves, and
+// consensus::AppendReplyClamp (which LibraftLog always applies) can then go.
 TEST(SimConsensusTest, LibraftCountsAStaleFollowerTowardACommitThatIsThenOverwritten) {
   StaleFollowerRun run = RunStaleFollowerSchedule(false);
   ASSERT_TRUE(run.after.has_value());

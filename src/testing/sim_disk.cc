@@ -195,33 +195,15 @@ int SimDisk::Start(raft_io* io, unsigned msecs, raft_io_tick_cb tick, raft_io_re
 
 void SimDisk::Recv(raft_io* io, raft_message* message) {
   SimDisk* self = OfIo(io);
-  if (message->type != RAFT_IO_APPEND_ENTRIES) {
-    self->recv_cb_(io, message);
-    return;
-  }
-  // Read before libraft takes the message (it frees the entries).
-  self->handling_append_ = true;
-  self->append_from_ = message->server_id;
-  self->append_covers_ = message->append_entries.prev_log_index + message->append_entries.n_entries;
-  self->recv_cb_(io, message);
-  self->handling_append_ = false;
+  self->append_reply_clamp_.Deliver(io, message, self->recv_cb_);
 }
 
-// libraft 0.15 answers an AppendEntries it handles at once with its whole log length
-// (r->last_stored), where Raft says prevLogIndex + n_entries; a leader then counts entries the
-// follower does not hold. With the clamp on, the reply says what Raft says.
+// With the clamp off, libraft's reply goes out as it wrote it: the simulation can then show
+// what its stale AppendEntries reply does (append_reply_clamp.h).
 int SimDisk::Send(raft_io* io, raft_io_send* req, const raft_message* message, raft_io_send_cb cb) {
   SimDisk* self = OfIo(io);
-  raft_message clamped;
-  if (self->clamp_append_replies_ && self->handling_append_ &&
-      message->type == RAFT_IO_APPEND_ENTRIES_RESULT && message->server_id == self->append_from_ &&
-      message->append_entries_result.rejected == 0 &&
-      message->append_entries_result.last_log_index > self->append_covers_) {
-    clamped = *message;
-    clamped.append_entries_result.last_log_index = self->append_covers_;
-    message = &clamped;
-    self->clamped_replies_++;
-  }
+  raft_message lowered;
+  if (self->clamp_append_replies_) message = self->append_reply_clamp_.Lower(message, &lowered);
   int rv = self->stub_.send(io, req, message, SendDone);
   if (rv != 0) return rv;
   self->Track(req);

@@ -28,9 +28,10 @@
 // Invariant: a member's appends and snapshot puts complete in the order they were submitted
 // (SimConsensus lowers a disk latency only while nothing is in flight); it is asserted.
 //
-// It also carries SimConsensusOptions::clamp_append_replies: it sees each AppendEntries as the
-// member receives it (start is interposed to wrap the receive callback) and lowers the reply
-// the member sends while handling it.
+// It also carries SimConsensusOptions::clamp_append_replies: every message reaches libraft
+// through the member's consensus::AppendReplyClamp (start is interposed to wrap the receive
+// callback), and with the option on, the reply the member sends while handling an AppendEntries
+// is lowered there, as LibraftLog always does (append_reply_clamp.h).
 //
 // Threading: the simulation's one thread. The interposers find their SimDisk through a registry
 // keyed by raft_io and by request pointer (libraft's callbacks carry nothing else).
@@ -44,6 +45,7 @@
 #include <unordered_map>
 
 #include "base/status.h"
+#include "consensus/append_reply_clamp.h"
 #include "consensus/replicated_log.h"
 
 extern "C" {
@@ -83,7 +85,7 @@ class SimDisk {
   // See SimConsensusOptions::clamp_append_replies.
   void set_clamp_append_replies(bool on) { clamp_append_replies_ = on; }
   // Successful AppendEntries replies whose last index was lowered to what the request covered.
-  uint64_t clamped_replies() const { return clamped_replies_; }
+  uint64_t clamped_replies() const { return append_reply_clamp_.clamped_replies(); }
 
   raft_index snapshot_index() const { return snapshot_index_; }
   // Index of the last entry recorded as durable (the snapshot's when none follows it).
@@ -153,14 +155,11 @@ class SimDisk {
   std::unordered_map<raft_io_snapshot_get*, raft_io_snapshot_get_cb> gets_;
   size_t pending_count_ = 0;
 
-  // Replies to an AppendEntries are sent while libraft handles it (or when its append lands):
-  // what the one being handled covers, for the clamp.
+  // libraft's receive callback, reached through the clamp; the clamp lowers replies only when
+  // clamp_append_replies_ is on.
   raft_io_recv_cb recv_cb_ = nullptr;
   bool clamp_append_replies_ = false;
-  bool handling_append_ = false;
-  raft_id append_from_ = 0;
-  raft_index append_covers_ = 0;
-  uint64_t clamped_replies_ = 0;
+  consensus::AppendReplyClamp append_reply_clamp_;
 
   raft_time quiet_at_ = 0;
   unsigned network_latency_ms_ = 0;
