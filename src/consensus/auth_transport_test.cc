@@ -6,6 +6,7 @@
 // is accepted; libraft's own preamble and an id outside the voters are refused; a peer that
 // never answers fails the connect after the timeout, or cancels it when the transport closes;
 // and every handle is closed and freed on close, and on a release without close.
+#include "testing/free_port.h"
 #include "consensus/auth_transport.h"
 
 #include <gtest/gtest.h>
@@ -23,17 +24,6 @@ namespace {
 
 const std::string kKey = "the-ensemble-key-0123456789";
 
-int FreePort() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
 
 void FreeStream(uv_stream_t* s) {
   uv_close(reinterpret_cast<uv_handle_t*>(s), [](uv_handle_t* h) { raft_free(h); });
@@ -56,7 +46,7 @@ class AuthTransportTest : public ::testing::Test {
   void SetUp() override {
     uv_loop_init(&loop_);
     for (uint64_t id : {1u, 2u}) {
-      voters_.emplace_back(id, "127.0.0.1:" + std::to_string(FreePort()));
+      voters_.emplace_back(id, "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort()));
     }
   }
   void TearDown() override {
@@ -210,7 +200,7 @@ TEST_F(AuthTransportTest, LibraftsOwnPreambleAndStrangerIdsAreRefused) {
   EXPECT_TRUE(RunUntil([&] { return recv(s, &c, 1, MSG_DONTWAIT) == 0; }));
   close(s);
   // A member outside the voters, even with the key.
-  voters_.emplace_back(9, "127.0.0.1:" + std::to_string(FreePort()));
+  voters_.emplace_back(9, "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort()));
   Member& stranger = Make(9, kKey, false);
   Request r;
   Connect(stranger, 1, Address(1), &r);

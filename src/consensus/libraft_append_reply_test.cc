@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "testing/free_port.h"
 #include "consensus/auth_transport.h"
 #include "consensus/libraft_log.h"
 
@@ -34,18 +35,6 @@ namespace paddock::consensus {
 namespace {
 
 // A loopback port nothing listened on a moment ago.
-uint16_t FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  EXPECT_GE(fd, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 // The leader played by the test: libraft's backend without a raft. It keeps every entry and
 // send request it used until it is closed (the backend writes entries from the caller's
@@ -139,8 +128,8 @@ class LibraftAppendReplyTest : public ::testing::Test {
 TEST_F(LibraftAppendReplyTest, AFollowerAnswersAtOnceWithNoMoreThanTheRequestCovered) {
   uv_loop_t loop;
   uv_loop_init(&loop);
-  std::string leader_address = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
-  std::string follower_address = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
+  std::string leader_address = "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
+  std::string follower_address = "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
   LibraftOptions o;
   o.dir = (dir_ / "2").string();
   o.id = 2;

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "testing/free_port.h"
 #include "consensus/libraft_log.h"
 
 namespace paddock::consensus {
@@ -35,18 +36,6 @@ namespace {
 constexpr auto kRunTimeout = std::chrono::seconds(30);
 
 // A loopback port nothing listened on a moment ago.
-uint16_t FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  EXPECT_GE(fd, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 // What a run does. Entries are proposed one at a time through whoever leads, in two stages:
 // first `entries_failing` while every snapshot fork fails with `errors` in turn, then a pause of
@@ -97,7 +86,7 @@ class LibraftEnsembleTest : public ::testing::Test {
     uv_loop_init(&loop);
     std::vector<std::pair<uint64_t, std::string>> voters;
     for (int i = 0; i < plan.members; i++) {
-      voters.emplace_back(i + 1, "127.0.0.1:" + std::to_string(FreeLoopbackPort()));
+      voters.emplace_back(i + 1, "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort()));
     }
     members_ = std::vector<Member>(static_cast<size_t>(plan.members));
     for (int i = 0; i < plan.members; i++) {

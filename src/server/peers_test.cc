@@ -4,6 +4,7 @@
 // sender that breaks the framing loses only its own link. A member with another key never gets
 // a link either way, and a stranger that skips the handshake, or says nothing for the
 // handshake timeout, is closed without disturbing the members' links.
+#include "testing/free_port.h"
 #include "server/peers.h"
 
 #include <gtest/gtest.h>
@@ -22,17 +23,6 @@ namespace {
 
 const std::string kKey = "the-ensemble-key-0123456789";
 
-int FreePort() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
 
 struct Received {
   int from;
@@ -44,7 +34,7 @@ class PeerNetTest : public ::testing::Test {
  protected:
   void SetUp() override {
     uv_loop_init(&loop_);
-    for (int id : {1, 2}) members_[id] = {"127.0.0.1", FreePort()};
+    for (int id : {1, 2}) members_[id] = {"127.0.0.1", testing::FreeLoopbackPort()};
   }
   void TearDown() override {
     for (auto& n : nets_) n->Stop();

@@ -226,12 +226,20 @@ void Server::ContinueHandshake(Connection& c, const proto::ConnectRequest& req) 
     HandleReattach(c, req, timeout);
     return;
   }
+  ProposeSessionTxn(c, statemachine::TxnKind::kCreateSession, 0, timeout);
+}
+
+// A session txn of this connection's handshake (create or reattach): the connection waits for
+// it, reading nothing more, until it is applied here (apply.cc, OnSessionCreated/Attached).
+void Server::ProposeSessionTxn(Connection& c, statemachine::TxnKind kind, int64_t session_id,
+                               int32_t timeout_ms) {
   statemachine::Txn txn;
-  txn.kind = statemachine::TxnKind::kCreateSession;
+  txn.kind = kind;
+  txn.session_id = session_id;
   txn.time_ms = clock_->NowWallMs();
   txn.origin_server = config_.server_id;
   txn.origin_seq = next_seq_++;
-  txn.body = proto::EncodeToString(proto::IntResponse{timeout});
+  txn.body = proto::EncodeToString(proto::IntResponse{timeout_ms});
   c.connect_seq = txn.origin_seq;
   c.state = Connection::State::kConnecting;
   waiting_[txn.origin_seq] = c.id();
@@ -250,17 +258,7 @@ void Server::HandleReattach(Connection& c, const proto::ConnectRequest& req, int
     RefuseReattach(c);
     return;
   }
-  statemachine::Txn txn;
-  txn.kind = statemachine::TxnKind::kAttachSession;
-  txn.session_id = id;
-  txn.time_ms = clock_->NowWallMs();
-  txn.origin_server = config_.server_id;
-  txn.origin_seq = next_seq_++;
-  txn.body = proto::EncodeToString(proto::IntResponse{timeout_ms});
-  c.connect_seq = txn.origin_seq;
-  c.state = Connection::State::kConnecting;
-  waiting_[txn.origin_seq] = c.id();
-  Propose(std::move(txn));
+  ProposeSessionTxn(c, statemachine::TxnKind::kAttachSession, id, timeout_ms);
 }
 
 void Server::RefuseReattach(Connection& c) {

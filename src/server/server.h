@@ -192,6 +192,8 @@ class Server {
   void ResumeParkedHandshakes();
   void RefuseClientAhead(Connection& c, int64_t seen_zxid);
   void ContinueHandshake(Connection& c, const proto::ConnectRequest& req);
+  void ProposeSessionTxn(Connection& c, statemachine::TxnKind kind, int64_t session_id,
+                         int32_t timeout_ms);
   bool ValidReattach(const proto::ConnectRequest& req) const;
   void HandleReattach(Connection& c, const proto::ConnectRequest& req, int32_t timeout_ms);
   void RefuseReattach(Connection& c);
