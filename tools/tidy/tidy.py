@@ -96,7 +96,9 @@ def check_file(path, problems):
             problems.append(f"{path.relative_to(ROOT)}:{n}: banned: system_clock::now outside "
                             "base/clock.cc")
         m = INCLUDE.match(raw.strip())
-        if m and module in ALLOWED and m.group(1) not in ALLOWED[module]:
+        # testing/ is test-only support (house style: "testing <- tests only").
+        allowed = ALLOWED.get(module, set()) | ({"testing"} if is_test else set())
+        if m and module in ALLOWED and m.group(1) not in allowed:
             problems.append(f"{path.relative_to(ROOT)}:{n}: {module}/ may not include {m.group(1)}/")
     if path.suffix == ".cc" and not is_test:
         check_functions(path, lines, problems)
