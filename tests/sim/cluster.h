@@ -170,10 +170,14 @@ class Cluster {
   // or after the close's zxid. No member past it may hold the session again.
   std::map<int64_t, int64_t> closed_by_zxid_;
   std::map<int64_t, int64_t> closed_ms_;
+  // When the expiry that closed the session was decided: the expire txn's time (the session
+  // book's end time on the member that applied it); -1 if unknown.
+  std::map<int64_t, int64_t> decided_ms_;
   struct Evidence {
     int64_t heard_ms = -1;   // last frame from its client any member handled
     bool handshake = false;  // that frame was a handshake (it may be parked)
-    int64_t shared_ms = -1;  // last one handled where every other member would learn of it
+    // When its client was heard by a member that told every other member (recent ones only).
+    std::vector<int64_t> shared_ms;
     int32_t timeout_ms = 0;
   };
   std::map<int64_t, Evidence> evidence_;
@@ -182,6 +186,7 @@ class Cluster {
   void NoteHeard(unsigned member, const SimConnection& c);
   bool CanTellEveryone(unsigned member) const;
   void CheckLiveness();
+  int64_t DecidedMs(server::Server& s, int64_t id) const;
   std::vector<std::string> violations_;
   int64_t next_connection_id_ = 1;
 };
