@@ -75,6 +75,9 @@ bool RoleTracker::CatchUpApplied(int64_t seq) {
 void RoleTracker::StoppedServing() {
   serving_ = false;
   follower_synced_ = false;
+  // A marker not yet forwarded is dropped with the outbox (Server::StopServing), and one in
+  // flight no longer counts: ask again. (Left set, the member waited for it for ever.)
+  catch_up_seq_ = 0;
 }
 
 const char* RoleTracker::ModeName() const {

@@ -59,6 +59,7 @@ class RoleTracker {
   // The marker will not come back (it failed, or went into a snapshot): asked again.
   void CatchUpLost() { catch_up_seq_ = 0; }
   // The server stopped serving (for a reason of its own too: a snapshot replaced the state).
+  // It catches up again before it serves, with a new marker.
   void StoppedServing();
 
   bool leader_ready() const { return leader_ready_; }

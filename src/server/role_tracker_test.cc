@@ -153,6 +153,30 @@ TEST(RoleTracker, AFollowerCutOffFromItsLeaderStopsServingAfterTheGrace) {
   EXPECT_TRUE(s.request_catch_up);
 }
 
+// Found by the simulation (seed 592): a leader that lost its leadership kept its clients for
+// the grace and asked the new leader for a marker; its link to the new leader was cut, so the
+// marker waited in the outbox; then it stopped serving, which empties the outbox. The tracker
+// went on waiting for that marker and the member never served again.
+TEST(RoleTracker, AMarkerPendingWhenServingStopsIsAskedForAgain) {
+  RoleTracker r = Member();
+  ASSERT_TRUE(r.Observe(true, kSelf, 0).propose_barrier);
+  ASSERT_TRUE(r.BarrierDone(true, true));
+  ASSERT_TRUE(r.Observe(true, kSelf, 1).start_serving);
+  RoleTracker::Steps s = r.Observe(false, 2, 100, false);
+  ASSERT_TRUE(s.leadership_lost);
+  ASSERT_TRUE(s.request_catch_up);
+  ASSERT_TRUE(r.serving());
+  r.CatchUpSent(21);
+  const char* why = r.Observe(false, 2, 100 + kGraceMs, false).stop_serving;
+  ASSERT_NE(why, nullptr);
+  // Marker 21 was dropped with the outbox: a new one is asked for, and only it counts.
+  EXPECT_TRUE(r.Observe(false, 2, 100 + kGraceMs + 1, true).request_catch_up);
+  r.CatchUpSent(22);
+  EXPECT_FALSE(r.CatchUpApplied(21));
+  EXPECT_TRUE(r.CatchUpApplied(22));
+  EXPECT_TRUE(r.Observe(false, 2, 100 + kGraceMs + 2, true).start_serving);
+}
+
 TEST(RoleTracker, ALinkBackWithinTheGraceKeepsTheFollowerServing) {
   RoleTracker r = SyncedFollower();
   r.Observe(false, 2, 100, false);

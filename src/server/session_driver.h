@@ -95,6 +95,7 @@ class SessionDriver {
   // The expiry proposed for `id` did not commit (outcome unknown): tracked again.
   void ExpiryFailed(int64_t id);
   bool Closing(int64_t id) const { return closing_.count(id) != 0; }
+  size_t closing_count() const { return closing_.size(); }
   // When the leader should call PollExpired next; nullopt when nothing is tracked.
   std::optional<int64_t> NextWakeMs() const;
 

@@ -84,6 +84,7 @@ void SimDisk::Install() {
 
 Status SimDisk::RebuildStub() {
   PADDOCK_ASSERT(Idle());
+  dead_ = false;  // a new process
   DropCovered();
   PADDOCK_ASSERT(durable_first_ == snapshot_index_ + 1 || snapshot_index_ == 0);
   PADDOCK_ASSERT(snapshot_index_ > 0 || durable_first_ == 1);
@@ -115,16 +116,42 @@ int SimDisk::Append(raft_io* io, raft_io_append* req, const raft_entry entries[]
   auto* r = static_cast<raft*>(io->data);
   PADDOCK_ASSERT_MSG(raft_last_index(r) == self->next_index_ + n - 1,
                      "append does not start where the simulated disk expects");
-  int rv = self->stub_.append(io, req, entries, n, AppendDone);
+  int rv = self->dead_ ? RAFT_IOERR : self->stub_.append(io, req, entries, n, AppendDone);
   if (rv != 0) {
-    // Production (LibraftLog::GuardedAppend) aborts the process here: fail-stop.
-    if (self->on_append_failure_) self->on_append_failure_();
-    return rv;
+    // Production (LibraftLog::GuardedAppend) aborts the process here: fail-stop. libraft must
+    // not see the failure (its error path would run, which production never reaches).
+    self->Die();
+    self->next_index_ += n;
+    self->pending_count_++;
+    self->swallowed_.push_back([req, cb] { cb(req, RAFT_CANCELED); });
+    return 0;
   }
   self->Track(req);
   self->appends_.push_back(PendingAppend{req, cb, entries, self->next_index_, n, n, self->Now()});
   self->next_index_ += n;
   return 0;
+}
+
+void SimDisk::Die() {
+  if (dead_) return;
+  dead_ = true;
+  if (on_append_failure_) on_append_failure_();
+}
+
+void SimDisk::CancelSwallowed() {
+  PADDOCK_ASSERT(OnlySwallowedPending());
+  std::vector<std::function<void()>> cancels;
+  cancels.swap(swallowed_);
+  pending_count_ -= cancels.size();
+  for (auto& cancel : cancels) cancel();
+  CompleteFailedSends();
+}
+
+void SimDisk::CompleteFailedSends() {
+  std::vector<std::function<void()>> done;
+  done.swap(failed_sends_);
+  pending_count_ -= done.size();
+  for (auto& fn : done) fn();
 }
 
 void SimDisk::AppendDone(raft_io_append* req, int status) {
@@ -154,6 +181,7 @@ void SimDisk::AppendLanded(const PendingAppend& a) {
 
 int SimDisk::Truncate(raft_io* io, raft_index index) {
   SimDisk* self = OfIo(io);
+  if (self->dead_ && index != 1) return 0;  // a dead process writes nothing
   if (index == 1) {
     // Only the stub itself truncates at 1, while it writes an installed snapshot (libraft never
     // does: entry 1 is the bootstrap configuration, the same everywhere). The record changes
@@ -202,10 +230,23 @@ void SimDisk::Recv(raft_io* io, raft_message* message) {
 // what its stale AppendEntries reply does (append_reply_clamp.h).
 int SimDisk::Send(raft_io* io, raft_io_send* req, const raft_message* message, raft_io_send_cb cb) {
   SimDisk* self = OfIo(io);
+  if (self->dead_) {  // a dead process sends nothing
+    self->pending_count_++;
+    self->swallowed_.push_back([req, cb] { cb(req, RAFT_CANCELED); });
+    return 0;
+  }
   raft_message lowered;
   if (self->clamp_append_replies_) message = self->append_reply_clamp_.Lower(message, &lowered);
   int rv = self->stub_.send(io, req, message, SendDone);
-  if (rv != 0) return rv;
+  if (rv != 0) {
+    // The stub's injected failure is synchronous; raft_uv reports a failed send through its
+    // callback (and libraft 0.15 frees an AppendEntries' entries twice when the send of its
+    // result fails synchronously). So the message is lost, and its callback says so at the
+    // end of the step (CompleteFailedSends).
+    self->pending_count_++;
+    self->failed_sends_.push_back([req, cb] { cb(req, RAFT_NOCONNECTION); });
+    return 0;
+  }
   self->Track(req);
   self->sends_[req] = cb;
   return 0;
@@ -225,6 +266,11 @@ void SimDisk::SendDone(raft_io_send* req, int status) {
 int SimDisk::SnapshotPut(raft_io* io, unsigned trailing, raft_io_snapshot_put* req,
                          const raft_snapshot* snapshot, raft_io_snapshot_put_cb cb) {
   SimDisk* self = OfIo(io);
+  if (self->dead_) {
+    self->pending_count_++;
+    self->swallowed_.push_back([req, cb] { cb(req, RAFT_CANCELED); });
+    return 0;
+  }
   int rv = self->stub_.snapshot_put(io, trailing, req, snapshot, SnapshotPutDone);
   if (rv != 0) return rv;
   self->Track(req);
@@ -270,6 +316,11 @@ void SimDisk::DropCovered() {
 
 int SimDisk::SnapshotGet(raft_io* io, raft_io_snapshot_get* req, raft_io_snapshot_get_cb cb) {
   SimDisk* self = OfIo(io);
+  if (self->dead_) {
+    self->pending_count_++;
+    self->swallowed_.push_back([req, cb] { cb(req, nullptr, RAFT_CANCELED); });
+    return 0;
+  }
   int rv = self->stub_.snapshot_get(io, req, SnapshotGetDone);
   if (rv != 0) return rv;
   self->Track(req);

@@ -43,6 +43,7 @@
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "base/status.h"
 #include "consensus/append_reply_clamp.h"
@@ -80,8 +81,22 @@ class SimDisk {
   void ExtendQuietAt(raft_time t) { quiet_at_ = std::max(quiet_at_, t); }
   // The latency the stub gives this member's messages now (kept for quiet_at).
   void set_network_latency_ms(unsigned ms) { network_latency_ms_ = ms; }
-  // Called (inside libraft) when an append fails: production aborts the process then.
+  // Called (inside libraft) when an append fails: production aborts the process then
+  // (LibraftLog::GuardedAppend), so libraft never runs its error path for it. Here the process
+  // is dead from that moment: the failed append and every later write, truncation or message
+  // of this incarnation are swallowed (reported as submitted, never performed), and their
+  // callbacks are cancelled once the member is otherwise drained (CancelSwallowed).
   void set_on_append_failure(std::function<void()> f) { on_append_failure_ = std::move(f); }
+  // Completes the sends the stub's fault injection failed (see Send), as lost messages.
+  // REQUIRES: outside libraft (SimConsensus calls it after every step).
+  void CompleteFailedSends();
+  // Only swallowed requests are pending.
+  bool OnlySwallowedPending() const {
+    return pending_count_ == swallowed_.size() + failed_sends_.size();
+  }
+  // Completes every swallowed request with RAFT_CANCELED, as a closing raft_io does.
+  // REQUIRES: OnlySwallowedPending(); outside libraft.
+  void CancelSwallowed();
   // See SimConsensusOptions::clamp_append_replies.
   void set_clamp_append_replies(bool on) { clamp_append_replies_ = on; }
   // Successful AppendEntries replies whose last index was lowered to what the request covered.
@@ -164,6 +179,11 @@ class SimDisk {
   raft_time quiet_at_ = 0;
   unsigned network_latency_ms_ = 0;
   std::function<void()> on_append_failure_;
+  // The process died inside an append (see set_on_append_failure) until the next start.
+  bool dead_ = false;
+  void Die();
+  std::vector<std::function<void()>> swallowed_;  // their cancellations
+  std::vector<std::function<void()>> failed_sends_;
   consensus::DurationHistogram fsync_;
 };
 

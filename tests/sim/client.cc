@@ -66,6 +66,7 @@ void SimClient::Lost(const char* /*why*/) {
   }
   inflight_.clear();
   cas_version_ = -1;
+  watch_armed_ = false;  // the server drops a connection's watches with it
   if (parents_.size() < 4) bootstrap_ = 0;  // ask again for what is not confirmed
   state_ = State::kIdle;
   connection_ = 0;
@@ -166,8 +167,9 @@ void SimClient::IssueNext() {
   } else if (r < 30) {
     op.kind = OpRecord::Kind::kRead;
     op.path = "/reg";
+    op.watch = r < 15;
     Submit(op, static_cast<int32_t>(Op::kGetData),
-           proto::EncodeToString(proto::PathWatchRequest{op.path, false}));
+           proto::EncodeToString(proto::PathWatchRequest{op.path, op.watch}));
   } else if (r < 55) {
     op.kind = OpRecord::Kind::kSeq;
     op.path = "/seq/n-";
@@ -254,7 +256,10 @@ void SimClient::HandleReply(std::string_view payload) {
     Lost("malformed");
     return;
   }
-  if (h.xid == proto::kXidNotification) return;
+  if (h.xid == proto::kXidNotification) {
+    for (int i = 0; i < event_copies_; i++) HandleEvent(r.Rest());
+    return;
+  }
   if (h.zxid > last_zxid_) last_zxid_ = h.zxid;
   if (h.xid == proto::kXidPing) {
     // Pings may be answered out of order (behind a write that waits).
@@ -302,12 +307,20 @@ void SimClient::Complete(const Inflight& f, int32_t err, std::string_view body) 
         op.version = resp.stat.version;
         op.value = resp.data.value_or("");
         cas_version_ = resp.stat.version;
+        SeenVersion(resp.stat.version, "read");
+        if (op.watch && !watch_armed_) {
+          watch_armed_ = true;
+          watch_version_ = resp.stat.version;
+        }
       }
       break;
     }
     case OpRecord::Kind::kCas: {
       proto::StatResponse resp;
-      if (proto::DecodeFrom(body, &resp)) op.result_version = resp.stat.version;
+      if (proto::DecodeFrom(body, &resp)) {
+        op.result_version = resp.stat.version;
+        SeenVersion(resp.stat.version, "setData reply");
+      }
       break;
     }
     case OpRecord::Kind::kSeq: {
@@ -318,6 +331,34 @@ void SimClient::Complete(const Inflight& f, int32_t err, std::string_view body) 
     default:
       break;
   }
+}
+
+// A reply on this connection shows /reg at `version`: the change past the watched version must
+// have been announced first.
+void SimClient::SeenVersion(int32_t version, const char* how) {
+  if (!watch_armed_ || version <= watch_version_) return;
+  history_->violations.push_back(
+      "client " + std::to_string(index_) + ": " + how + " showed /reg at version " +
+      std::to_string(version) + " before the watch set at version " +
+      std::to_string(watch_version_) + " fired (on m" + std::to_string(member_ + 1) + ")");
+  watch_armed_ = false;  // reported once
+}
+
+void SimClient::HandleEvent(std::string_view body) {
+  proto::WatcherEvent e;
+  if (!proto::DecodeFrom(body, &e)) {
+    history_->violations.push_back("client " + std::to_string(index_) + ": malformed event");
+    return;
+  }
+  if (e.path != "/reg") return;
+  history_->watch_events++;
+  if (e.type != static_cast<int32_t>(proto::EventType::kNodeDataChanged) || !watch_armed_) {
+    history_->violations.push_back(
+        "client " + std::to_string(index_) + ": event type " + std::to_string(e.type) +
+        " for /reg with no data watch set on this connection (a watch fired twice?) on m" +
+        std::to_string(member_ + 1));
+  }
+  watch_armed_ = false;
 }
 
 }  // namespace paddock::sim

@@ -9,10 +9,16 @@
 // an answer of timeout 0 means the session expired: the client records it and starts a new one.
 // Requests are pipelined (a few in flight) and answered in order.
 //
-// Workload: compare-and-set on /reg (read its version, then setData with it), persistent
+// Workload: compare-and-set on /reg (read its version, then setData with it; half the reads
+// leave a data watch on /reg), persistent
 // sequential creates under /seq, creates of the client's own FIFO nodes /fifo/c<i>-<k> with an
 // increasing k, and ephemerals /eph/c<i>-<k>. A client may also go silent (a paused process):
 // it sends nothing and handles nothing until the silence ends.
+//
+// Watches (checked as replies arrive, ZooKeeper's guarantee): a watch left by a read on a
+// connection fires once, and before any reply on that connection shows the change it announces
+// (a later version of /reg). A watch belongs to its connection: the client does not send
+// SetWatches, so a new connection starts with none.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +42,7 @@ struct OpRecord {
   std::string path;           // the node (for kSeq the prefix)
   std::string value;          // data written (kCas: a unique token)
   int32_t version = -1;       // kCas: the expected version; kRead: the version read
+  bool watch = false;         // kRead: leaves a data watch
   int64_t fifo_k = -1;        // kFifo: the client's counter
   int64_t invoke_ms = 0;
   int64_t complete_ms = -1;
@@ -50,6 +57,7 @@ struct History {
   std::vector<std::string> violations;
   int64_t sessions_expired = 0;
   int64_t reconnects = 0;
+  int64_t watch_events = 0;
 };
 
 class SimClient final : public ClientEnd {
@@ -60,6 +68,8 @@ class SimClient final : public ClientEnd {
   void Tick();
   // Stops sending and handling anything until `until_ms` (a paused client).
   void Silence(int64_t until_ms) { silent_until_ms_ = until_ms; }
+  // For the checks' own test: each watch event is ignored (copies 0) or handled twice (2).
+  void set_event_copies(int copies) { event_copies_ = copies; }
   // Stops issuing new requests (the end of a run); pings go on.
   void Quiesce() { quiesced_ = true; }
   bool Idle() const { return inflight_.empty(); }
@@ -111,6 +121,12 @@ class SimClient final : public ClientEnd {
   bool quiesced_ = false;
   // A compare-and-set waits for its read: the version read, or -1.
   int32_t cas_version_ = -1;
+  // The data watch on /reg this connection holds, and the version it was set at.
+  bool watch_armed_ = false;
+  int event_copies_ = 1;
+  int32_t watch_version_ = -1;
+  void SeenVersion(int32_t version, const char* how);
+  void HandleEvent(std::string_view body);
   int64_t next_k_ = 0;
   int bootstrap_ = 0;             // client 0: parents asked for so far
   std::set<std::string> parents_;  // and those confirmed

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "base/assert.h"
+#include "base/log.h"
 #include "proto/frame.h"
 
 namespace paddock::sim {
@@ -146,6 +147,7 @@ server::Server* Cluster::Member(unsigned i) const { return members_[i].server.ge
 
 void Cluster::StartMember(unsigned i) {
   MemberSlot& m = members_[i];
+  PADDOCK_LOG_INFO("sim t={} member {} starts", NowMs(), i + 1);
   server::Config config;
   config.server_id = static_cast<int32_t>(i + 1);
   config.tick_ms = options_.tick_ms;
@@ -269,12 +271,27 @@ void Cluster::Crash(unsigned i) {
   MemberSlot& m = members_[i];
   if (m.server == nullptr || m.paused || consensus_->State(i) != testing::MemberState::kUp) return;
   consensus_->Crash(i);
+  DropMember(i);
+}
+
+void Cluster::DropMember(unsigned i) {
+  MemberSlot& m = members_[i];
+  PADDOCK_LOG_INFO("sim t={} member {} down", NowMs(), i + 1);
   for (auto& [id, c] : m.connections) DeliverToClient(c, std::string(), true);
   m.connections.clear();
   m.server.reset();
   m.peers.reset();
   m.crashed = true;
+  m.paused = false;  // a paused process can die too (its disk writes still land)
+  m.held.clear();
   m.incarnation++;
+  // Its peers' links close now (end of stream), even if it restarts within this step.
+  SyncPeerLinks();
+}
+
+void Cluster::DiskFault(unsigned i, int delay) {
+  if (members_[i].server == nullptr) return;
+  consensus_->DiskFault(i, delay, 1);
 }
 
 void Cluster::ResetConnections(unsigned i) {
@@ -324,7 +341,19 @@ void Cluster::SyncPeerLinks() {
 void Cluster::TickMembers() {
   for (unsigned i = 0; i < size(); i++) {
     MemberSlot& m = members_[i];
-    if (m.crashed && consensus_->State(i) == testing::MemberState::kDown) StartMember(i);
+    if (m.server != nullptr) {
+      testing::MemberState state = consensus_->State(i);
+      if (state == testing::MemberState::kUp &&
+          consensus_->Member(i).Stats().role == consensus::LogStats::Role::kUnavailable) {
+        consensus_->Crash(i);  // LibraftLog::FailStopIfUnavailable aborts the process
+        state = consensus_->State(i);
+      }
+      if (state != testing::MemberState::kUp) DropMember(i);  // it fail-stopped
+    }
+    if (m.crashed && consensus_->State(i) == testing::MemberState::kDown) {
+      consensus_->ClearDiskFault(i);  // the restarted process finds its disk healthy
+      StartMember(i);
+    }
     if (m.server != nullptr && !m.paused) m.server->Tick();
   }
 }

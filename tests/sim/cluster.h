@@ -9,7 +9,10 @@
 // Faults: partitions (one-way or both ways) of Raft and the peer channel together, pauses
 // (Kill/Revive: a paused member receives nothing; what was sent to it waits, as in a socket
 // buffer), crashes with restart from the member's durable state (a new Server on the same
-// log), and connection resets.
+// log), connection resets, and disk errors. A member whose disk failed under it fail-stops as
+// production does (LibraftLog aborts on a failed append, and on libraft turning UNAVAILABLE
+// after a failed term, vote or truncate write); the cluster restarts it, as a supervisor would,
+// once its disk is healthy again (a restart clears the fault).
 //
 // Determinism: the events of this file are ordered by (time, sequence number) and every choice
 // comes from the seed, so a run is a function of the seed (SimConsensus holds the same rule).
@@ -107,6 +110,9 @@ class Cluster {
   void Pause(unsigned i);
   void Resume(unsigned i);
   void Crash(unsigned i);  // the member restarts by itself once its log is down
+  // The next write to member i's disk after `delay` more I/O calls fails (SimConsensus::
+  // DiskFault): a member that was appending fail-stops.
+  void DiskFault(unsigned i, int delay);
   void ResetConnections(unsigned i);
   void HealAll();
   bool LinkUp(unsigned from, unsigned to) const { return !cut_.count({from, to}); }
@@ -132,6 +138,9 @@ class Cluster {
   friend class SimConnection;
   friend class SimPeers;
   void StartMember(unsigned i);
+  // The member's process is gone (crashed or fail-stopped): its clients see their connections
+  // close; it restarts once its log is down.
+  void DropMember(unsigned i);
   void DeliverToMember(unsigned i, uint64_t incarnation, std::function<void(server::Server&)> fn);
   void DeliverToClient(SimConnection* c, std::string bytes, bool close);
   void RunDue();

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/log.h"
 #include "sim/client.h"
 #include "sim/cluster.h"
 #include "tree/data_tree.h"
@@ -14,7 +15,6 @@
 namespace paddock::sim {
 namespace {
 
-constexpr unsigned kMembers = 3;
 constexpr int32_t kTickMs = 500;  // election timeout 500 ms, sessions 1-10 s
 constexpr unsigned kElectionMs = 500;
 
@@ -28,22 +28,43 @@ std::string Hex(int64_t v) {
 }
 
 // The fault schedule: one fault every 200-1000 ms, each drawn from the seed, each undone after
-// its duration (a crashed member restarts by itself).
+// its duration (a crashed or fail-stopped member restarts by itself). One kind is a trap: for
+// its duration, the first leader seen proposing a session's expiry is cut off at once, so that
+// the expiry's fate is decided by a leader change (how defect 5 of issue 14 lost touches).
 class Nemesis {
  public:
   Nemesis(Cluster* cluster, std::vector<std::unique_ptr<SimClient>>* clients, uint64_t seed)
       : cluster_(cluster), clients_(clients), rng_(seed ^ 0x9e3779b97f4a7c15ULL) {}
 
   void Schedule(int64_t from_ms, int64_t to_ms) {
+    unsigned n = cluster_->size();
     for (int64_t t = from_ms + Draw(200, 1000); t < to_ms; t += Draw(200, 1000)) {
       int64_t length = Draw(200, 2500);
-      unsigned m = static_cast<unsigned>(Draw(0, kMembers - 1));
-      unsigned other = (m + 1 + static_cast<unsigned>(Draw(0, kMembers - 2))) % kMembers;
-      int kind = static_cast<int>(Draw(0, 6));
+      unsigned m = static_cast<unsigned>(Draw(0, n - 1));
+      unsigned other = (m + 1 + static_cast<unsigned>(Draw(0, n - 2))) % n;
+      int kind = static_cast<int>(Draw(0, 8));
       cluster_->At(t, [this, kind, m, other, length] { Inject(kind, m, other, length); });
     }
   }
+  // Called after every step: springs the trap.
+  void Watch() {
+    if (cluster_->NowMs() >= trap_until_ms_) return;
+    for (unsigned i = 0; i < cluster_->size(); i++) {
+      const server::Server* s = cluster_->Member(i);
+      if (s == nullptr || cluster_->Paused(i) || !s->leader_ready() ||
+          s->sessions().closing_count() == 0) {
+        continue;
+      }
+      trap_until_ms_ = 0;
+      traps_sprung_++;
+      PADDOCK_LOG_INFO("sim t={} trap sprung: leader {} proposed an expiry", cluster_->NowMs(),
+                       i + 1);
+      Isolate({i}, Draw(300, 3000));
+      return;
+    }
+  }
   int64_t faults() const { return faults_; }
+  int64_t traps_sprung() const { return traps_sprung_; }
   int64_t last_fault_ms() const { return last_fault_ms_; }
 
  private:
@@ -56,24 +77,42 @@ class Nemesis {
       last_fault_ms_ = cluster_->NowMs();
     });
   }
+  // Cuts `group` off from the other members both ways (links inside the group stay).
+  void Isolate(std::set<unsigned> group, int64_t length) {
+    last_fault_ms_ = std::max(last_fault_ms_, cluster_->NowMs() + length);
+    Cluster* c = cluster_;
+    auto each = [c, group](bool cut) {
+      for (unsigned a : group) {
+        for (unsigned j = 0; j < c->size(); j++) {
+          if (group.count(j)) continue;
+          if (cut) {
+            c->Cut(a, j);
+            c->Cut(j, a);
+          } else {
+            c->Mend(a, j);
+            c->Mend(j, a);
+          }
+        }
+      }
+    };
+    each(true);
+    Undo(length, [each] { each(false); });
+  }
   void Inject(int kind, unsigned m, unsigned other, int64_t length) {
+    static const char* const kNames[] = {"isolate", "cut-one-way", "pause", "crash", "reset",
+                                         "disk-error", "trap", "client-silence", "client-silence"};
+    PADDOCK_LOG_INFO("sim t={} fault={} member={} other={} length_ms={}", cluster_->NowMs(),
+                     kNames[kind], m + 1, other + 1, length);
     faults_++;
-    last_fault_ms_ = cluster_->NowMs() + length;
+    last_fault_ms_ = std::max(last_fault_ms_, cluster_->NowMs() + length);
     Cluster* c = cluster_;
     switch (kind) {
-      case 0:  // isolate a member both ways
-        for (unsigned j = 0; j < kMembers; j++) {
-          if (j == m) continue;
-          c->Cut(m, j);
-          c->Cut(j, m);
+      case 0:  // isolate a member both ways (with five, sometimes two members together)
+        if (c->size() >= 5 && Draw(0, 1) == 1) {
+          Isolate({m, other}, length);
+        } else {
+          Isolate({m}, length);
         }
-        Undo(length, [c, m] {
-          for (unsigned j = 0; j < kMembers; j++) {
-            if (j == m) continue;
-            c->Mend(m, j);
-            c->Mend(j, m);
-          }
-        });
         return;
       case 1:  // one way only
         c->Cut(m, other);
@@ -89,6 +128,12 @@ class Nemesis {
       case 4:
         c->ResetConnections(m);
         return;
+      case 5:  // a disk error within the member's next few I/O calls
+        c->DiskFault(m, static_cast<int>(Draw(0, 20)));
+        return;
+      case 6:  // armed for longer than most faults last: expiries are rarer than faults
+        trap_until_ms_ = c->NowMs() + 3 * length;
+        return;
       default: {  // a client goes silent, sometimes past its session timeout
         auto& client = (*clients_)[static_cast<size_t>(Draw(0, static_cast<int64_t>(clients_->size()) - 1))];
         client->Silence(cluster_->NowMs() + Draw(300, 6000));
@@ -101,6 +146,8 @@ class Nemesis {
   std::vector<std::unique_ptr<SimClient>>* clients_;
   std::mt19937_64 rng_;
   int64_t faults_ = 0;
+  int64_t traps_sprung_ = 0;
+  int64_t trap_until_ms_ = 0;
   int64_t last_fault_ms_ = 0;
 };
 
@@ -231,6 +278,8 @@ bool Settled(const Cluster& cluster, const std::vector<std::unique_ptr<SimClient
 void ApplyTamper(Tamper tamper, const statemachine::StateMachine& sm, History* h) {
   switch (tamper) {
     case Tamper::kNone:
+    case Tamper::kLostEvents:
+    case Tamper::kDoubleEvents:
       return;
     case Tamper::kFifoOrder: {
       OpRecord* first = nullptr;
@@ -285,9 +334,10 @@ void FinalChecks(const Cluster& cluster, const History& h, const RunOptions& o,
 }  // namespace
 
 RunResult RunSeed(const RunOptions& o) {
+  unsigned members = o.members != 0 ? o.members : (o.seed % 5 == 0 ? 5u : 3u);
   testing::SimConsensusOptions co;
   co.seed = o.seed;
-  co.members = kMembers;
+  co.members = members;
   co.election_timeout_ms = kElectionMs;
   co.heartbeat_timeout_ms = kElectionMs / 10;
   co.network_latency_ms = 2;
@@ -299,11 +349,13 @@ RunResult RunSeed(const RunOptions& o) {
   std::vector<std::unique_ptr<SimClient>> clients;
   RunResult result;
   {
-    Cluster cluster(&consensus, Cluster::Options{kMembers, kTickMs, 2, o.seed});
+    Cluster cluster(&consensus, Cluster::Options{members, kTickMs, 2, o.seed});
     cluster.set_liveness_bound_ms(2000);
     for (int c = 0; c < o.clients; c++) {
       clients.push_back(std::make_unique<SimClient>(&cluster, c, o.seed * 1000 + uint64_t(c),
                                                     o.session_timeout_ms, &history));
+      if (o.tamper == Tamper::kLostEvents) clients.back()->set_event_copies(0);
+      if (o.tamper == Tamper::kDoubleEvents) clients.back()->set_event_copies(2);
     }
     Nemesis nemesis(&cluster, &clients, o.seed);
     int64_t start = cluster.NowMs() + 3000;  // the first leader, the clients' sessions
@@ -311,6 +363,7 @@ RunResult RunSeed(const RunOptions& o) {
     std::set<int64_t> reported;
     auto step = [&] {
       cluster.Step();
+      nemesis.Watch();
       for (auto& c : clients) c->Tick();
       CheckCalmExpiries(cluster, clients, nemesis, o.session_timeout_ms, &reported,
                         &result.violations);
@@ -342,6 +395,8 @@ RunResult RunSeed(const RunOptions& o) {
     }
     for (const std::string& v : cluster.violations()) result.violations.push_back(v);
     result.faults = nemesis.faults();
+    result.traps_sprung = nemesis.traps_sprung();
+    result.members = members;
   }
   if (!consensus.SafetyViolation().empty()) result.violations.push_back(consensus.SafetyViolation());
   for (const std::string& v : history.violations) result.violations.push_back(v);
@@ -352,6 +407,7 @@ RunResult RunSeed(const RunOptions& o) {
     return op.outcome == Outcome::kUnknown;
   });
   result.sessions_expired = history.sessions_expired;
+  result.watch_events = history.watch_events;
   return result;
 }
 
