@@ -37,6 +37,7 @@ void SimClient::Connect() {
   // Another member than the last one, as a client walks its shuffled host list.
   member_ = (member_ + 1 + static_cast<unsigned>(rng_() % (cluster_->size() - 1))) %
             cluster_->size();
+  if (preferred_ >= 0) member_ = static_cast<unsigned>(preferred_);
   frames_ = proto::FrameReader();
   connection_ = cluster_->Connect(member_, this);
   connect_started_ms_ = cluster_->NowMs();

@@ -70,6 +70,9 @@ class SimClient final : public ClientEnd {
   void Silence(int64_t until_ms) { silent_until_ms_ = until_ms; }
   // For the checks' own test: each watch event is ignored (copies 0) or handled twice (2).
   void set_event_copies(int copies) { event_copies_ = copies; }
+  // Directed scenarios: every later connection goes to `member` (-1: back to the seeded walk).
+  void Prefer(int member) { preferred_ = member; }
+  unsigned member() const { return member_; }
   // Stops issuing new requests (the end of a run); pings go on.
   void Quiesce() { quiesced_ = true; }
   bool Idle() const { return inflight_.empty(); }
@@ -124,6 +127,7 @@ class SimClient final : public ClientEnd {
   // The data watch on /reg this connection holds, and the version it was set at.
   bool watch_armed_ = false;
   int event_copies_ = 1;
+  int preferred_ = -1;
   int32_t watch_version_ = -1;
   void SeenVersion(int32_t version, const char* how);
   void HandleEvent(std::string_view body);

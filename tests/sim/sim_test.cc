@@ -16,7 +16,10 @@
 #include <string>
 
 #include "base/log.h"
+#include "sim/client.h"
+#include "sim/cluster.h"
 #include "sim/run.h"
+#include "testing/sim_consensus.h"
 
 namespace paddock::sim {
 namespace {
@@ -90,6 +93,71 @@ TEST_F(Simulation, SeedsThatFoundDefectsStayFixed) {
     RunResult r = RunSeed(RunOptions{seed});
     EXPECT_TRUE(r.violations.empty()) << "seed " << seed << ": " << r.violations.front();
   }
+}
+
+// Issue 14, defect 5, directed (random runs rarely line it up): the leader proposes the expiry
+// of a silent client's session and is cut off before it commits; the client comes back to that
+// member (now a follower that kept serving) with its session. The member must track the session
+// again and tell the new leader it hears the client. With the defect's behaviour restored
+// (SessionDriver forgetting the session when its expiry fails or the leadership is lost), the new
+// leader expires the session of a client that is connected and pinging, and this test fails.
+TEST_F(Simulation, AnExpiryLostWithTheLeadershipLeavesTheSessionTracked) {
+  testing::SimConsensusOptions co;
+  co.seed = 5;
+  co.members = 3;
+  co.election_timeout_ms = 500;
+  co.heartbeat_timeout_ms = 50;
+  co.network_latency_ms = 2;
+  co.disk_latency_ms = 1;
+  testing::SimConsensus consensus(co);
+  History history;
+  Cluster cluster(&consensus, Cluster::Options{3, 500, 2, 5});
+  SimClient client(&cluster, 1, 77, 4000, &history);
+  auto step = [&] {
+    cluster.Step();
+    client.Tick();
+  };
+  auto leader = [&]() -> int {
+    for (unsigned i = 0; i < cluster.size(); i++) {
+      if (cluster.Member(i) != nullptr && cluster.Member(i)->leader_ready()) return int(i);
+    }
+    return -1;
+  };
+  while (cluster.NowMs() < 20'000 && leader() < 0) step();
+  const int old_leader = leader();
+  ASSERT_GE(old_leader, 0);
+  client.Prefer(old_leader);
+  while (cluster.NowMs() < 20'000 && !(client.connected() && client.member() == unsigned(old_leader))) {
+    step();
+  }
+  ASSERT_TRUE(client.connected());
+  for (int64_t until = cluster.NowMs() + 1000; cluster.NowMs() < until;) step();
+  const int64_t session = client.session_id();
+  client.Silence(INT64_MAX);
+  const server::Server* l = cluster.Member(unsigned(old_leader));
+  while (cluster.NowMs() < 40'000 && l->sessions().closing_count() == 0) step();
+  ASSERT_EQ(l->sessions().closing_count(), 1u) << "the leader never proposed the expiry";
+  // Cut off: the expiry cannot commit, and another member leads.
+  int64_t cut_at = cluster.NowMs();
+  for (unsigned j = 0; j < cluster.size(); j++) {
+    if (j == unsigned(old_leader)) continue;
+    cluster.Cut(unsigned(old_leader), j);
+    cluster.Cut(j, unsigned(old_leader));
+  }
+  // The client comes back as soon as the leadership is lost, to the same member: it is let in
+  // once the member hears of the new leader.
+  while (cluster.NowMs() < cut_at + 1500 && l->leader_ready()) step();
+  ASSERT_FALSE(l->leader_ready());
+  client.Silence(cluster.NowMs());
+  while (cluster.NowMs() < cut_at + 1200) step();
+  cluster.HealAll();
+  for (int64_t until = cluster.NowMs() + 12'000; cluster.NowMs() < until;) step();
+  EXPECT_NE(leader(), old_leader) << "the scenario needs another leader";
+  EXPECT_TRUE(cluster.Member(unsigned(old_leader))->serving());
+  EXPECT_EQ(history.sessions_expired, 0);
+  EXPECT_EQ(client.session_id(), session);
+  EXPECT_TRUE(client.connected());
+  for (const std::string& v : cluster.violations()) ADD_FAILURE() << v;
 }
 
 // The final checks fail when the history says what a defect would have made it say.
