@@ -265,6 +265,9 @@ void Server::OnHeartbeat(int from, std::string_view body) {
   int64_t now = clock_->NowMonotonicMs();
   peer_states_[from] = PeerState{h.role, h.serving, now, h.heard_you_age_ms};
   session_driver_.OnTouches(h.touches, now);
+  // The book's "last heard" counts what other members heard too: a leader's expiry of a client
+  // connected elsewhere then reports the silence the ensemble saw, not the time since creation.
+  for (const Heartbeat::Touch& t : h.touches) session_book_.Heard(t.session_id, now - t.age_ms);
 }
 
 Heartbeat Server::OwnState() const {

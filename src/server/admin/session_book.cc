@@ -1,5 +1,7 @@
 #include "server/admin/session_book.h"
 
+#include <algorithm>
+
 #include "base/assert.h"
 
 namespace paddock::server::admin {
@@ -49,9 +51,9 @@ void SessionBook::Rearmed(int64_t id, int32_t timeout_ms, int64_t now_ms) {
   s.silence_ms = -1;
 }
 
-void SessionBook::Heard(int64_t id, int64_t now_ms) {
+void SessionBook::Heard(int64_t id, int64_t heard_ms) {
   auto it = live_.find(id);
-  if (it != live_.end()) it->second.last_heard_ms = now_ms;
+  if (it != live_.end()) it->second.last_heard_ms = std::max(it->second.last_heard_ms, heard_ms);
 }
 
 void SessionBook::Connected(int64_t id, const std::string& address, int32_t timeout_ms) {

@@ -1,5 +1,6 @@
 // SessionBook: what an operator wants to know about sessions that the replicated state does not
-// keep. For each live session: when it was created, when this server last heard from it, the
+// keep. For each live session: when it was created, when its client was last heard (by this
+// server, or by another member that reported it in a heartbeat), the
 // address of its client and how its last connection here ended. For ended sessions: a bounded
 // history (the last kEndedMax, at most kEndedKeepMs old) with the reason each one ended.
 //
@@ -68,8 +69,9 @@ class SessionBook {
   void Created(int64_t id, int32_t timeout_ms, int64_t wall_ms, int64_t now_ms);
   // A session restored from the log or a snapshot and re-armed with a full timeout.
   void Rearmed(int64_t id, int32_t timeout_ms, int64_t now_ms);
-  // Any packet from the session's client.
-  void Heard(int64_t id, int64_t now_ms);
+  // Any packet from the session's client, here (now) or reported by another member (when that
+  // member heard it). Keeps the latest.
+  void Heard(int64_t id, int64_t heard_ms);
   // A connection took the session, with this negotiated timeout.
   void Connected(int64_t id, const std::string& address, int32_t timeout_ms);
   // The session's connection here ended; `reason` is the connection's own close reason.

@@ -88,6 +88,19 @@ TEST(SessionBook, RestoredSessionCountsAsHeardAtTheRearmAndHasNoCreationTime) {
   EXPECT_EQ(book.Ended(11, EndReason::kExpired, 0, kWall).silence_ms, 4000);
 }
 
+// A member's report may be older than a packet heard here: the latest counts. (Before, a leader
+// counted only its own packets, and its expiry of a client connected to a follower reported the
+// silence since the session's creation.)
+TEST(SessionBook, LastHeardKeepsTheLatestOfOwnPacketsAndReports) {
+  SessionBook book;
+  book.Created(12, 4000, kWall, 0);
+  book.Heard(12, 9'000);  // reported by a member
+  book.Heard(12, 8'000);  // an older report
+  EXPECT_EQ(book.Find(12)->last_heard_ms, 9'000);
+  book.ExpiryDecided(12, 13'000);
+  EXPECT_EQ(book.Ended(12, EndReason::kExpired, 0, kWall).silence_ms, 4000);
+}
+
 TEST(SessionBook, HistoryKeepsTheNewestRecordsUpToItsBound) {
   SessionBook book;
   for (int64_t id = 1; id <= static_cast<int64_t>(SessionBook::kEndedMax) + 5; id++) {
