@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <sstream>
 #include <unordered_map>
 
 #include "base/assert.h"
@@ -410,6 +411,25 @@ void SimConsensus::Depose() {
   randomize_ = true;
   AfterStep();
   PADDOCK_ASSERT_MSG(StableLeader() == size(), "raft_fixture_depose left a leader");
+}
+
+std::string SimConsensus::Describe(unsigned i) const {
+  raft* r = raft_fixture_get(fixture_.get(), i);
+  SimDisk& disk = members_[i]->disk();
+  std::ostringstream o;
+  o << "m" << i + 1 << " state" << static_cast<int>(State(i)) << " raft" << raft_state(r)
+    << " term" << r->current_term << " commit" << r->commit_index << " last"
+    << raft_last_index(r) << " disk-snapshot" << disk.snapshot_index() << " disk-last"
+    << disk.last_durable_index();
+  if (State(i) == MemberState::kUp && raft_state(r) == RAFT_LEADER) {
+    for (unsigned j = 0; j < r->configuration.n; j++) {
+      const raft_progress& p = r->leader_state.progress[j];
+      o << " [to" << r->configuration.servers[j].id << " state" << p.state << " next"
+        << p.next_index << " match" << p.match_index << " snap" << p.snapshot_index << " sent@"
+        << p.last_send << " snap-sent@" << p.snapshot_last_send << "]";
+    }
+  }
+  return o.str();
 }
 
 unsigned SimConsensus::StableLeader() const { return raft_fixture_leader_index(fixture_.get()); }

@@ -182,6 +182,10 @@ class SimConsensus {
   // one index, a member applying out of order, two leaders in one term. (libraft's own
   // invariant checks are compiled out of Debian's build except Election Safety, which aborts.)
   const std::string& SafetyViolation() const { return violation_; }
+  // Member i's Raft as libraft holds it (for a run that does not converge): role, term, commit,
+  // last index, its disk's snapshot and durable entries, and, on a leader, its progress per
+  // follower (state 0 probe, 1 pipeline, 2 snapshot; next and match index; last sends).
+  std::string Describe(unsigned i) const;
 
  private:
   friend class SimMember;

@@ -58,6 +58,7 @@ void SimDisk::Install() {
   io_->start = Start;
   io_->append = Append;
   io_->truncate = Truncate;
+  io_->load = Load;
   io_->send = Send;
   io_->snapshot_put = SnapshotPut;
   io_->snapshot_get = SnapshotGet;
@@ -85,8 +86,9 @@ void SimDisk::Install() {
 Status SimDisk::RebuildStub() {
   PADDOCK_ASSERT(Idle());
   dead_ = false;  // a new process
-  DropCovered();
-  PADDOCK_ASSERT(durable_first_ == snapshot_index_ + 1 || snapshot_index_ == 0);
+  DropCovered(trailing_);
+  PADDOCK_ASSERT(durable_first_ <= snapshot_index_ + 1);
+  PADDOCK_ASSERT(durable_.empty() || last_durable_index() >= snapshot_index_);
   PADDOCK_ASSERT(snapshot_index_ > 0 || durable_first_ == 1);
   // The stub's own truncate(1) empties its array (and counts as one I/O for its fault
   // injection, like the load that follows).
@@ -170,13 +172,20 @@ void SimDisk::AppendDone(raft_io_append* req, int status) {
 void SimDisk::AppendLanded(const PendingAppend& a) {
   for (unsigned k = 0; k < a.keep; k++) {
     raft_index index = a.first + k;
-    if (index <= snapshot_index_) continue;  // a snapshot that landed first covers it
-    PADDOCK_ASSERT_MSG(index == durable_first_ + durable_.size(),
-                       "durable entries must stay contiguous");
+    raft_index next = durable_first_ + durable_.size();
+    if (index != next) {
+      // Only a snapshot that landed first can cover the entries in between: the record restarts
+      // here (DropCovered keeps what reaches the snapshot).
+      PADDOCK_ASSERT_MSG(index > next && index <= snapshot_index_ + 1,
+                         "durable entries must stay contiguous");
+      durable_.clear();
+      durable_first_ = index;
+    }
     const raft_entry& e = a.entries[k];
     durable_.push_back(
         DurableEntry{e.term, e.type, std::string(static_cast<const char*>(e.buf.base), e.buf.len)});
   }
+  DropCovered(trailing_);
 }
 
 int SimDisk::Truncate(raft_io* io, raft_index index) {
@@ -275,7 +284,7 @@ int SimDisk::SnapshotPut(raft_io* io, unsigned trailing, raft_io_snapshot_put* r
   if (rv != 0) return rv;
   self->Track(req);
   bool install = trailing == 0;
-  self->puts_.push_back(PendingPut{req, cb, snapshot->index, install});
+  self->puts_.push_back(PendingPut{req, cb, snapshot->index, trailing, install});
   if (install) {
     // The installed snapshot replaces the whole log: writes still in flight are void (the real
     // backend waits for them, then truncates), and the log continues after the snapshot.
@@ -298,20 +307,66 @@ void SimDisk::SnapshotPutDone(raft_io_snapshot_put* req, int status) {
 void SimDisk::SnapshotLanded(const PendingPut& put) {
   PADDOCK_ASSERT_MSG(put.index >= snapshot_index_, "a snapshot older than the stored one");
   snapshot_index_ = put.index;
+  trailing_ = put.trailing;
   if (put.install) {
     durable_.clear();
     durable_first_ = put.index + 1;
     return;
   }
-  DropCovered();
+  DropCovered(trailing_);
 }
 
-void SimDisk::DropCovered() {
-  while (!durable_.empty() && durable_first_ <= snapshot_index_) {
+void SimDisk::DropCovered(unsigned trailing) {
+  if (snapshot_index_ == 0) return;
+  if (durable_.empty() || last_durable_index() < snapshot_index_) {
+    durable_.clear();
+    durable_first_ = snapshot_index_ + 1;
+    return;
+  }
+  // Keep (snapshot - trailing, snapshot]: raft_uv deletes only what lies before that.
+  raft_index keep_from = snapshot_index_ + 1 - std::min<raft_index>(trailing, snapshot_index_);
+  while (durable_first_ < keep_from) {
     durable_.pop_front();
     durable_first_++;
   }
-  if (durable_.empty() && durable_first_ <= snapshot_index_) durable_first_ = snapshot_index_ + 1;
+}
+
+int SimDisk::Load(raft_io* io, raft_term* term, raft_id* voted_for, raft_snapshot** snapshot,
+                  raft_index* start_index, raft_entry** entries, size_t* n_entries) {
+  SimDisk* self = OfIo(io);
+  int rv = self->stub_.load(io, term, voted_for, snapshot, start_index, entries, n_entries);
+  if (rv != 0) return rv;
+  // The stub's term, vote and snapshot; the record's entries (one batch, as raft_uv loads them).
+  raft_index snapshot_index = *snapshot != nullptr ? (*snapshot)->index : 0;
+  PADDOCK_ASSERT_MSG(snapshot_index == self->snapshot_index_, "stub and record disagree");
+  if (*n_entries > 0) {
+    raft_free((*entries)[0].batch);
+    raft_free(*entries);
+  }
+  *entries = nullptr;
+  *n_entries = 0;
+  *start_index = self->durable_first_;
+  if (self->durable_.empty()) return 0;
+  size_t bytes = 0;
+  for (const DurableEntry& e : self->durable_) bytes += e.data.size();
+  auto* batch = static_cast<char*>(raft_malloc(std::max<size_t>(1, bytes)));
+  auto* out = static_cast<raft_entry*>(raft_malloc(sizeof(raft_entry) * self->durable_.size()));
+  PADDOCK_ASSERT(batch != nullptr && out != nullptr);
+  size_t at = 0;
+  for (size_t k = 0; k < self->durable_.size(); k++) {
+    const DurableEntry& e = self->durable_[k];
+    std::memcpy(batch + at, e.data.data(), e.data.size());
+    out[k] = raft_entry{};
+    out[k].term = e.term;
+    out[k].type = e.type;
+    out[k].buf.base = batch + at;
+    out[k].buf.len = e.data.size();
+    out[k].batch = batch;
+    at += e.data.size();
+  }
+  *entries = out;
+  *n_entries = self->durable_.size();
+  return 0;
 }
 
 int SimDisk::SnapshotGet(raft_io* io, raft_io_snapshot_get* req, raft_io_snapshot_get_cb cb) {

@@ -19,9 +19,14 @@
 //   append lands    -> its unclipped entries above the snapshot join the record
 //   snapshot lands  -> recorded entries the snapshot covers are dropped
 //
-// Before a (re)start, RebuildStub() rewrites the stub's entries from the record, so that the
-// stub's load hands libraft what a real disk would: the last snapshot and the entries after it.
-// (Production keeps some entries before the snapshot too; a restarted member here does not.)
+// A snapshot of its own keeps the `trailing` entries before it, as raft_uv does (an installed
+// one replaces the whole log). Load is interposed too: it hands libraft the stub's term, vote
+// and snapshot with the record's entries, trailing ones included, so a restarted member starts
+// from what a real disk would hold. (Without the trailing entries, a restarted follower lacked
+// the entry just before its snapshot, which production never does, and libraft 0.15 then left
+// its leader sending the same snapshot for ever: a success reply that does not raise the match
+// index never ends the snapshot state.) RebuildStub() refills the stub's own array, which only
+// its arithmetic uses from then on.
 //
 // SimDisk also counts the stub requests that still hold a callback into libraft: a crashed
 // member's raft may be closed only when there are none, or the stub would call into freed memory.
@@ -126,6 +131,7 @@ class SimDisk {
     raft_io_snapshot_put* req = nullptr;
     raft_io_snapshot_put_cb cb = nullptr;
     raft_index index = 0;
+    unsigned trailing = 0;
     bool install = false;  // trailing 0: an installed snapshot replaces the whole log
   };
 
@@ -138,6 +144,8 @@ class SimDisk {
   static void AppendDone(raft_io_append* req, int status);
   void AppendLanded(const PendingAppend& a);
   static int Truncate(raft_io* io, raft_index index);
+  static int Load(raft_io* io, raft_term* term, raft_id* voted_for, raft_snapshot** snapshot,
+                  raft_index* start_index, raft_entry** entries, size_t* n_entries);
   static int Start(raft_io* io, unsigned msecs, raft_io_tick_cb tick, raft_io_recv_cb recv);
   static void Recv(raft_io* io, raft_message* message);
   static int Send(raft_io* io, raft_io_send* req, const raft_message* message, raft_io_send_cb cb);
@@ -149,7 +157,9 @@ class SimDisk {
   static int SnapshotGet(raft_io* io, raft_io_snapshot_get* req, raft_io_snapshot_get_cb cb);
   static void SnapshotGetDone(raft_io_snapshot_get* req, raft_snapshot* snapshot, int status);
   void ClipAppends(raft_index from);
-  void DropCovered();
+  // Drops what the snapshot covers beyond its `trailing` entries (all of it if the record does
+  // not reach the snapshot).
+  void DropCovered(unsigned trailing);
   raft_time Now() const { return raft_fixture_time(fixture_); }
 
   raft_fixture* fixture_;
@@ -161,6 +171,7 @@ class SimDisk {
   std::deque<DurableEntry> durable_;
   raft_index durable_first_ = 1;
   raft_index snapshot_index_ = 0;
+  unsigned trailing_ = 0;  // of the stored snapshot
   raft_index next_index_ = 1;  // where the next submitted append begins
   size_t stub_count_ = 0;      // entries in the stub's own array (its truncate must stay inside)
 

@@ -383,6 +383,7 @@ RunResult RunSeed(const RunOptions& o) {
                                   "/leader" + std::to_string(s->KnownLeader()) + "/zxid" +
                                   Hex(s->state().last_zxid()) + " {" + s->DebugState() + "}";
       }
+      for (unsigned i = 0; i < cluster.size(); i++) why += "; " + consensus.Describe(i);
       for (const auto& c : clients) {
         if (!c->Idle()) why += "; " + c->Describe();
       }
