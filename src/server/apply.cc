@@ -3,7 +3,6 @@
 
 #include "base/assert.h"
 #include "base/log.h"
-#include "proto/frame.h"
 #include "server/server.h"
 
 namespace paddock::server {

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "proto/frame.h"
-#include "server/latency_stats.h"
+#include "net/frame_reader.h"
 #include "proto/records.h"
+#include "server/latency_stats.h"
 
 namespace paddock::server {
 
@@ -41,7 +41,8 @@ class Connection {
  public:
   enum class State { kHandshake, kConnecting, kOpen, kClosing };
 
-  Connection(int64_t id, int32_t frame_bytes_max) : frames(frame_bytes_max), id_(id) {}
+  Connection(int64_t id, int32_t frame_bytes_max)
+      : frames({0, static_cast<uint32_t>(frame_bytes_max)}), id_(id) {}
   virtual ~Connection() = default;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -92,7 +93,7 @@ class Connection {
   // A list, not a deque: libstdc++'s deque allocates about 600 bytes even when empty, and most
   // connections are idle.
   std::list<PendingRequest> pipeline;
-  proto::FrameReader frames;
+  net::FrameReader frames;
   // Why the connection closed (set by Close), and whether the peer ended it: end of stream or a
   // socket error rather than a decision of this server. For the admin sessions page.
   const char* close_reason = "";  // a string literal or uv_strerror's (static either way)

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "base/log.h"
-#include "proto/frame.h"
+#include "net/frame_reader.h"
 #include "server/four_letter.h"
 #include "server/server.h"
 #include "session/password.h"
@@ -38,11 +38,11 @@ Kind Classify(Op op) {
 std::string Frame(const proto::ReplyHeader& h, std::string_view body) {
   std::string out;
   out.reserve(4 + 16 + body.size());  // length, reply header (xid, zxid, err), body
-  size_t at = proto::BeginFrame(&out);
+  size_t at = net::BeginFrame(&out);
   proto::JuteWriter w(&out);
   h.Encode(w);
   out.append(body);
-  proto::FinishFrame(&out, at);
+  net::FinishFrame(&out, at);
   return out;
 }
 
@@ -59,9 +59,9 @@ void Server::OnConnectionData(Connection& c) {
       }
     }
     std::string_view payload;
-    proto::FrameReader::Next next = c.frames.Pop(&payload);
-    if (next == proto::FrameReader::Next::kNeedMore) return;
-    if (next == proto::FrameReader::Next::kTooLarge) {
+    net::FrameReader::Next next = c.frames.Pop(&payload);
+    if (next == net::FrameReader::Next::kNeedMore) return;
+    if (next == net::FrameReader::Next::kBadLength) {
       PADDOCK_LOG_WARN("closing connection remote={}:{} reason=\"frame length out of range\"",
                        c.remote_ip, c.remote_port);
       c.Abort("frame length out of range");
@@ -274,7 +274,7 @@ void Server::SendConnectResponse(Connection& c, bool valid, int64_t session_id,
   resp.passwd = passwd;
   resp.has_read_only = !c.old_client;
   std::string out;
-  proto::AppendFrame(&out, proto::EncodeToString(resp));
+  net::AppendFrame(&out, proto::EncodeToString(resp));
   c.Send(out);
   c.packets_sent++;
   stats_.packets_sent++;

@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "base/assert.h"
-#include "proto/frame.h"
+#include "proto/jute.h"
 
 namespace paddock::sim {
 
