@@ -17,11 +17,11 @@ constexpr size_t kReadBufBytes = 64 * 1024;
 
 std::string Frame(const proto::RequestHeader& h, const std::string& body) {
   std::string out;
-  size_t at = proto::BeginFrame(&out);
+  size_t at = net::BeginFrame(&out);
   proto::JuteWriter w(&out);
   h.Encode(w);
   w.RawBytes(body);
-  proto::FinishFrame(&out, at);
+  net::FinishFrame(&out, at);
   return out;
 }
 
@@ -63,7 +63,7 @@ void RawMux::Open(RawSession* s, int32_t timeout_ms) {
   s->timeout_ms = timeout_ms;
   s->server_closed = false;
   s->next_xid = 1;
-  s->reader = proto::FrameReader();
+  s->reader = net::FrameReader(kReplyLimits);
   s->started_ns = NowNs();
   uv_tcp_init(&loop_, &s->tcp);
   s->tcp.data = s;
@@ -100,10 +100,10 @@ void RawMux::OnConnect(uv_connect_t* req, int status) {
   c.passwd = std::string(16, '\0');
   c.has_read_only = true;
   std::string out;
-  size_t at = proto::BeginFrame(&out);
+  size_t at = net::BeginFrame(&out);
   proto::JuteWriter w(&out);
   c.Encode(w);
-  proto::FinishFrame(&out, at);
+  net::FinishFrame(&out, at);
   m->Send(s, std::move(out));
 }
 
@@ -123,9 +123,9 @@ void RawMux::OnRead(uv_stream_t* stream, ssize_t n, const uv_buf_t* buf) {
   s->reader.Append(std::string_view(buf->base, static_cast<size_t>(n)));
   std::string_view frame;
   for (;;) {
-    proto::FrameReader::Next next = s->reader.Pop(&frame);
-    if (next == proto::FrameReader::Next::kNeedMore) break;
-    if (next == proto::FrameReader::Next::kTooLarge) {
+    net::FrameReader::Next next = s->reader.Pop(&frame);
+    if (next == net::FrameReader::Next::kNeedMore) break;
+    if (next == net::FrameReader::Next::kBadLength) {
       s->server_closed = true;
       m->Fail(s);
       return;

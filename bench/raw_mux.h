@@ -21,17 +21,21 @@
 #include <vector>
 
 #include "common.h"
-#include "proto/frame.h"
+#include "net/frame_reader.h"
+#include "proto/jute.h"
 
 namespace paddock::bench {
 
 class RawMux;
 
+// A server's replies are at most jute.maxbuffer bytes, as ZooKeeper's.
+inline constexpr net::FrameReader::Limits kReplyLimits{0, proto::kJuteMaxBufferDefault};
+
 struct RawSession {
   enum class State { kIdle, kConnecting, kHandshake, kOpen, kClosing, kClosed };
   uv_tcp_t tcp{};
   uv_connect_t connect_req{};
-  proto::FrameReader reader;
+  net::FrameReader reader{kReplyLimits};
   RawMux* mux = nullptr;
   size_t index = 0;
   State state = State::kIdle;

@@ -1,12 +1,15 @@
 // Jute codec (src/proto): encode and decode of the records on every request's path.
 #include <benchmark/benchmark.h>
 
-#include "proto/frame.h"
+#include "net/frame_reader.h"
 #include "proto/records.h"
 
 namespace {
 
 using namespace paddock::proto;  // NOLINT: benchmark file
+using paddock::net::BeginFrame;
+using paddock::net::FinishFrame;
+using paddock::net::FrameReader;
 
 CreateRequest MakeCreate() {
   CreateRequest c;
@@ -86,7 +89,7 @@ void BM_FrameReaderGetData(benchmark::State& state) {
     FinishFrame(&burst, at);
   }
   for (auto _ : state) {
-    FrameReader reader;
+    FrameReader reader({0, kJuteMaxBufferDefault});
     reader.Append(burst);
     std::string_view payload;
     while (reader.Pop(&payload) == FrameReader::Next::kFrame) {

@@ -16,7 +16,7 @@ constexpr int64_t kCloseWaitMs = 2000;
 
 std::string Frame(std::string_view payload) {
   std::string out;
-  proto::AppendFrame(&out, payload);
+  net::AppendFrame(&out, payload);
   return out;
 }
 
@@ -33,7 +33,7 @@ struct NetworkClient::Conn {
   bool tcp_open = false;
   bool resolving = false;
   bool closed = false;
-  proto::FrameReader frames{0xfffff + 1024};
+  net::FrameReader frames{{0, 0xfffff + 1024}};
   std::unique_ptr<net::TlsChannel> tls;  // when options.tls is enabled
   char buf[65536];
 };
@@ -349,9 +349,9 @@ void NetworkClient::OnData(std::string_view bytes) {
   c->frames.Append(bytes);
   std::string_view payload;
   while (conn_ == c && c->generation == gen && !c->closed) {
-    proto::FrameReader::Next next = c->frames.Pop(&payload);
-    if (next == proto::FrameReader::Next::kNeedMore) return;
-    if (next == proto::FrameReader::Next::kTooLarge) {
+    net::FrameReader::Next next = c->frames.Pop(&payload);
+    if (next == net::FrameReader::Next::kNeedMore) return;
+    if (next == net::FrameReader::Next::kBadLength) {
       DropConnection("reply frame too large");
       return;
     }

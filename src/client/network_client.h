@@ -23,9 +23,9 @@
 #include "client/connect_string.h"
 #include "client/reconnect_policy.h"
 #include "client/watch_registry.h"
+#include "net/frame_reader.h"
 #include "net/tls_channel.h"
 #include "paddock/client.h"
-#include "proto/frame.h"
 
 namespace paddock::client {
 

@@ -13,6 +13,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "net/frame_reader.h"
 #include "net/peer_auth.h"
 
 namespace paddock::consensus {
@@ -40,6 +41,7 @@ struct Conn {
   uint64_t opened_ms = 0;
   std::string remote;
   std::optional<net::PeerAuth> auth;
+  net::FrameReader frames{net::PeerAuth::kFrameLimits};  // the handshake frame being read
   char buf[net::PeerAuth::kFrameBytesMax];
 };
 
@@ -214,10 +216,13 @@ bool WriteConn(Conn* c, std::string data) {
   return true;
 }
 
-// Exactly the bytes the handshake still needs: what follows on the stream is libraft's.
+// Exactly the bytes the handshake frame being read still needs (none once the handshake
+// ended): what follows on the stream is libraft's.
 void AllocHandshake(uv_handle_t* h, size_t, uv_buf_t* buf) {
   auto* c = static_cast<Conn*>(h->data);
-  size_t want = std::min(c->auth->BytesWanted(), sizeof(c->buf));
+  size_t want = c->auth->state() == net::PeerAuth::State::kRunning
+                    ? std::min(c->frames.BytesWanted(), sizeof(c->buf))
+                    : 0;
   *buf = uv_buf_init(c->buf, static_cast<unsigned>(want));
 }
 
@@ -231,8 +236,9 @@ void ReadHandshake(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
               true);
     return;
   }
-  size_t used = c->auth->Feed(std::string_view(buf->base, static_cast<size_t>(n)));
-  PADDOCK_ASSERT(c->auth->failed() || used == static_cast<size_t>(n));
+  c->frames.Append(std::string_view(buf->base, static_cast<size_t>(n)));
+  c->auth->Read(&c->frames);
+  PADDOCK_ASSERT(!c->auth->done() || c->frames.buffered() == 0);  // nothing of libraft's taken
   if (c->auth->failed()) {
     CloseConn(c, c->auth->error(), true);
     return;

@@ -11,7 +11,7 @@
 //    once the remote is known. libraft then owns the stream (it reads its own messages from the
 //    first byte on, and closes it with uv_close and frees it with raft_free), so the stream is
 //    a uv_tcp_t from raft_malloc, reading is stopped before the hand-over, and the handshake
-//    reads exactly its own bytes (PeerAuth::BytesWanted) so that none of libraft's are taken.
+//    reads exactly its own bytes (FrameReader::BytesWanted) so that none of libraft's are taken.
 //    The address must be the one in libraft's configuration for that id: libraft sends its
 //    replies through its own outgoing connection to message->server_address, and drops and
 //    reconnects that connection when the address changes.

@@ -7,7 +7,6 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -40,11 +39,8 @@ void PutBytes(std::string* out, const uint8_t* p, size_t n) {
 }
 
 std::string Frame(uint8_t type, std::string_view body) {
-  auto n = static_cast<uint32_t>(body.size() + 1);
   std::string f;
-  for (int i = 3; i >= 0; i--) f.push_back(static_cast<char>(n >> (8 * i)));
-  f.push_back(static_cast<char>(type));
-  f.append(body);
+  AppendFrame(&f, type, body);
   PADDOCK_ASSERT(f.size() <= PeerAuth::kFrameBytesMax);
   return f;
 }
@@ -110,36 +106,29 @@ PeerAuth::Nonce PeerAuth::FreshNonce() {
 
 std::string PeerAuth::TakeOutput() { return std::exchange(out_, std::string()); }
 
-size_t PeerAuth::BytesWanted() const {
-  if (state_ != State::kRunning) return 0;
-  if (in_.size() < 4) return 4 - in_.size();
-  uint32_t n = 0;
-  for (size_t i = 0; i < 4; i++) n = (n << 8) | static_cast<uint8_t>(in_[i]);
-  return 4 + n - in_.size();  // Feed checked n as soon as the length was complete
+void PeerAuth::Read(FrameReader* frames) {
+  PADDOCK_ASSERT(frames->limits() == kFrameLimits);
+  std::string_view payload;
+  while (state_ == State::kRunning) {
+    FrameReader::Next next = frames->Pop(&payload);
+    if (next == FrameReader::Next::kNeedMore) return;
+    if (next == FrameReader::Next::kBadLength) return FailLength(frames->bad_length());
+    Receive(payload);
+  }
 }
 
-// Takes bytes only up to the end of the message being read, so that nothing past the
-// handshake is ever consumed.
-size_t PeerAuth::Feed(std::string_view in) {
-  size_t used = 0;
-  while (state_ == State::kRunning && used < in.size()) {
-    size_t take = std::min(BytesWanted(), in.size() - used);
-    in_.append(in.substr(used, take));
-    used += take;
-    if (in_.size() < 4) continue;
-    uint32_t n = 0;
-    for (size_t i = 0; i < 4; i++) n = (n << 8) | static_cast<uint8_t>(in_[i]);
-    if (n < 1 || 4 + static_cast<size_t>(n) > kFrameBytesMax) {
-      Fail("frame length " + std::to_string(n) +
-           " out of range: not a Paddock handshake (an older member, or not a member)");
-      break;
-    }
-    if (in_.size() < 4 + static_cast<size_t>(n)) continue;
-    auto type = static_cast<uint8_t>(in_[4]);
-    std::string frame = std::exchange(in_, std::string());
-    OnMessage(type, std::string_view(frame).substr(5));
+void PeerAuth::Receive(std::string_view payload) {
+  if (state_ != State::kRunning) return;
+  if (payload.size() < kFrameLimits.payload_bytes_min ||
+      payload.size() > kFrameLimits.payload_bytes_max) {
+    return FailLength(payload.size());
   }
-  return used;
+  OnMessage(static_cast<uint8_t>(payload[0]), payload.substr(1));
+}
+
+void PeerAuth::FailLength(size_t payload_bytes) {
+  Fail("frame length " + std::to_string(payload_bytes) +
+       " out of range: not a Paddock handshake (an older member, or not a member)");
 }
 
 void PeerAuth::OnMessage(uint8_t type, std::string_view body) {
@@ -222,7 +211,6 @@ void PeerAuth::Fail(std::string why) {
   state_ = State::kFailed;
   error_ = std::move(why);
   out_.clear();  // nothing more goes to a link that failed
-  in_.clear();
 }
 
 std::array<uint8_t, PeerAuth::kMacBytes> PeerAuth::Mac(std::string_view role) const {

@@ -20,8 +20,11 @@
 // reads data only after the proof verified. Either side closes a link that fails.
 //
 // Frames are [u32 length][u8 type][body], big-endian, length = 1 + body bytes: the peer
-// channel's framing, with types of their own. Anything else that opens a link (libraft's own
-// handshake, a bare peer kHello) fails on its first bytes. Bodies (integers big-endian):
+// channel's framing (net/frame_reader.h), with types of their own. The link's FrameReader, with
+// kFrameLimits while the handshake runs, hands the frames to Read; after the handshake the same
+// reader carries on with the link's own frames, so nothing past the handshake is lost or taken.
+// Anything else that opens a link (libraft's own handshake, a bare peer kHello) fails on its
+// first bytes. Bodies (integers big-endian):
 //   Hello (0x41):     u8 version = 1, u8 purpose (1 peer, 2 raft), u64 id_i, u64 id_r, nonce_i[32]
 //   Challenge (0x42): u64 id_r, nonce_r[32], mac_r[32]
 //   Proof (0x43):     mac_i[32]
@@ -45,6 +48,8 @@
 #include <string_view>
 #include <utility>
 
+#include "net/frame_reader.h"
+
 namespace paddock::net {
 
 // Which port a link is for; part of what both proofs cover.
@@ -57,6 +62,9 @@ class PeerAuth {
   static constexpr size_t kMacBytes = 32;
   // The largest handshake frame, length field included: a Challenge, 77 bytes.
   static constexpr size_t kFrameBytesMax = 4 + 1 + 8 + kNonceBytes + kMacBytes;
+  // What a handshake frame's payload (type byte and body) may be: the limits of a link's
+  // FrameReader while its handshake runs.
+  static constexpr FrameReader::Limits kFrameLimits{1, kFrameBytesMax - 4};
   // Callers close a link whose handshake has not finished after this long: a peer that stalls
   // (or a port scanner that says nothing) must not hold a link open. Loopback takes well under
   // a millisecond; a slow WAN a few round trips.
@@ -79,13 +87,12 @@ class PeerAuth {
 
   // The bytes to write to the link now (may be empty); clears them.
   std::string TakeOutput();
-  // Consumes bytes read from the link, up to the end of the handshake and no further: returns
-  // how many were used. Bytes after the handshake belong to the link's payload; the caller
-  // keeps them. Once the state is kFailed nothing more is consumed.
-  size_t Feed(std::string_view in);
-  // How many more bytes end the message being read (0 when not running). A reader that must
-  // not take payload bytes off the socket (libraft reads its own stream) asks for no more.
-  size_t BytesWanted() const;
+  // Hands the whole frames buffered in `frames` to Receive, one at a time, while the handshake
+  // runs, and stops at its end: the frames after it stay in `frames`, for the link. A length
+  // outside kFrameLimits fails the handshake. REQUIRES: frames->limits() == kFrameLimits.
+  void Read(FrameReader* frames);
+  // One handshake frame's payload: its type byte, then its body. Ignored unless running.
+  void Receive(std::string_view payload);
 
   State state() const { return state_; }
   bool done() const { return state_ == State::kDone; }
@@ -100,6 +107,7 @@ class PeerAuth {
   enum class Role { kInitiator, kResponder };
   PeerAuth(Role role, std::string_view key, AuthPurpose purpose, uint64_t self,
            const Nonce& nonce);
+  void FailLength(size_t payload_bytes);
   void OnMessage(uint8_t type, std::string_view body);
   void OnHello(std::string_view body);
   void OnChallenge(std::string_view body);
@@ -119,7 +127,6 @@ class PeerAuth {
   Nonce nonce_r_{};
   State state_ = State::kRunning;
   uint8_t expected_type_ = 0;
-  std::string in_;   // the message being read
   std::string out_;  // bytes to write
   std::string error_;
 };

@@ -18,6 +18,10 @@
 
 namespace paddock::proto {
 
+// jute.maxbuffer's default, as ZooKeeper's: the largest request a client may send (its frame's
+// payload), and the bound on each length read from it.
+inline constexpr int32_t kJuteMaxBufferDefault = 0xfffff;
+
 // Data buffers keep the null/empty distinction (a znode created with null data returns null).
 using Buffer = std::optional<std::string>;
 

@@ -3,7 +3,6 @@
 
 #include "base/assert.h"
 #include "base/log.h"
-#include "proto/frame.h"
 #include "server/server.h"
 
 namespace paddock::server {
@@ -75,7 +74,7 @@ void Server::HandleTxnResult(const Txn& txn, TxnResult& r) {
       if (it == connections_.end()) continue;
       // A watcher that may not READ the node never learns of the event; a one-shot watch is
       // used up all the same (ZooKeeper 3.8.4+, ZOOKEEPER-4799).
-      if (!statemachine::CheckAcl(t.acl, proto::perms::kRead, it->second->identities)) continue;
+      if (!statemachine::CheckAcl(t.acl, proto::perms::kRead, it->second->identities())) continue;
       SendNotification(*it->second, t.type, t.path);
     }
   }
@@ -118,9 +117,9 @@ void Server::OnSessionAttached(const Txn& txn, const TxnResult& r) {
     auto old = session_connections_.find(r.session_id);
     if (old != session_connections_.end()) {
       auto oc = connections_.find(old->second);
-      if (oc != connections_.end() && oc->second->attach_zxid < r.zxid) {
+      if (oc != connections_.end() && oc->second->attach_zxid() < r.zxid) {
         PADDOCK_LOG_INFO("session moved id=0x{:x} remote={}:{}", r.session_id,
-                         oc->second->remote_ip, oc->second->remote_port);
+                         oc->second->remote_ip(), oc->second->remote_port());
         oc->second->Close("session moved to another connection");
       }
     }
@@ -129,7 +128,7 @@ void Server::OnSessionAttached(const Txn& txn, const TxnResult& r) {
   if (c == nullptr) return;
   if (!r.session_attached) {
     PADDOCK_LOG_INFO("reattach refused session=0x{:x} remote={}:{} reason=\"session expired\"",
-                     txn.session_id, c->remote_ip, c->remote_port);
+                     txn.session_id, c->remote_ip(), c->remote_port());
     RefuseReattach(*c);
     return;
   }
@@ -144,18 +143,15 @@ Connection* Server::TakeWaitingConnection(const Txn& txn) {
   auto it = connections_.find(w->second);
   waiting_.erase(w);
   if (it == connections_.end() || it->second->closing()) return nullptr;
-  it->second->connect_seq = 0;
+  it->second->SessionTxnApplied();
   return it->second.get();
 }
 
 void Server::OpenSession(Connection& c, int64_t session_id, int64_t attach_zxid,
                          int32_t timeout_ms, const std::string& passwd) {
-  c.session_id = session_id;
-  c.attach_zxid = attach_zxid;
-  c.writes_proposed = 0;
-  c.state = Connection::State::kOpen;
+  c.Attach(session_id, attach_zxid);
   session_connections_[session_id] = c.id();
-  session_book_.Connected(session_id, c.remote_ip + ":" + std::to_string(c.remote_port),
+  session_book_.Connected(session_id, c.remote_ip() + ":" + std::to_string(c.remote_port()),
                           timeout_ms);
   int64_t now = clock_->NowMonotonicMs();
   session_driver_.Heard(session_id, now);
@@ -205,15 +201,13 @@ void Server::CompleteWrite(const Txn& txn, const TxnResult& r) {
   waiting_.erase(w);
   if (it == connections_.end() || it->second->closing()) return;
   Connection& c = *it->second;
-  for (PendingRequest& p : c.pipeline) {
-    if (p.kind != PendingRequest::Kind::kWrite || p.seq != txn.origin_seq) continue;
-    proto::ReplyHeader h{p.xid, r.zxid, static_cast<int32_t>(r.err)};
-    FinishReply(c, p, h, r.err == proto::Err::kOk ? r.body : std::string());
+  if (PendingRequest* p = c.FindWrite(txn.origin_seq)) {
+    proto::ReplyHeader h{p->xid, r.zxid, static_cast<int32_t>(r.err)};
+    FinishReply(c, *p, h, r.err == proto::Err::kOk ? r.body : std::string());
     if (txn.op == static_cast<int32_t>(proto::Op::kCloseSession) &&
         txn.kind == TxnKind::kRequest) {
-      p.close_after = true;
+      p->close_after = true;
     }
-    break;
   }
   Drain(c);
 }

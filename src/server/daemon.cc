@@ -266,7 +266,7 @@ void Daemon::OnNewConnection(uv_stream_t* listener, int status) {
     raw->EnableTls(self->tls_ctx_.get());
   }
   raw->Start();
-  raw->identities.push_back({"ip", raw->remote_ip});
+  raw->AddIdentity({"ip", raw->remote_ip()});
   if (!self->server_.AdmitConnection(*raw)) raw->Abort("too many connections from this address");
 }
 

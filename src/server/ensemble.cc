@@ -55,8 +55,9 @@ void Server::OnPeerLink(int peer, bool up) {
 // expiring a session for the ensemble's own delay.
 void Server::TouchWaitingSessions() {
   for (const auto& [id, c] : connections_) {
-    if (c->session_id != 0 && c->state == Connection::State::kOpen && !c->pipeline.empty()) {
-      TouchSession(c->session_id);
+    if (c->session_id() != 0 && c->state() == Connection::State::kOpen &&
+        !c->pipeline().empty()) {
+      TouchSession(c->session_id());
     }
   }
   for (const auto& [id, p] : parked_) {

@@ -47,16 +47,16 @@ std::string JavaDouble(double v) {
 
 std::string ConnectionLine(const Connection& c, bool full) {
   std::ostringstream o;
-  o << " /" << c.remote_ip << ":" << c.remote_port << "[" << (c.closing() ? 0 : 1)
-    << "](queued=" << c.pipeline.size() << ",recved=" << c.packets_received
-    << ",sent=" << c.packets_sent;
-  if (full && c.session_id != 0) {
-    o << ",sid=" << HexId(c.session_id) << ",lop=" << proto::OpShortName(c.last_op)
-      << ",est=" << c.established_wall_ms << ",to=" << c.timeout_ms
-      << ",lcxid=" << HexId(c.last_cxid) << ",lzxid=" << HexId(c.last_zxid)
-      << ",lresp=" << c.last_response_wall_ms << ",llat=" << c.latency.last_ms
-      << ",minlat=" << c.latency.Min() << ",avglat=" << c.latency.AverageWhole()
-      << ",maxlat=" << c.latency.max_ms;
+  o << " /" << c.remote_ip() << ":" << c.remote_port() << "[" << (c.closing() ? 0 : 1)
+    << "](queued=" << c.pipeline().size() << ",recved=" << c.packets_received()
+    << ",sent=" << c.packets_sent();
+  if (full && c.session_id() != 0) {
+    o << ",sid=" << HexId(c.session_id()) << ",lop=" << proto::OpShortName(c.last_op())
+      << ",est=" << c.established_wall_ms() << ",to=" << c.timeout_ms()
+      << ",lcxid=" << HexId(c.last_cxid()) << ",lzxid=" << HexId(c.last_zxid())
+      << ",lresp=" << c.last_response_wall_ms() << ",llat=" << c.latency().last_ms
+      << ",minlat=" << c.latency().Min() << ",avglat=" << c.latency().AverageWhole()
+      << ",maxlat=" << c.latency().max_ms;
   }
   o << ")\n";
   return o.str();
@@ -148,7 +148,7 @@ std::string Wchs(const Server& s) {
 
 int64_t SessionOf(const Server& s, int64_t connection_id) {
   auto it = s.connections().find(connection_id);
-  return it == s.connections().end() ? 0 : it->second->session_id;
+  return it == s.connections().end() ? 0 : it->second->session_id();
 }
 
 std::string Wchc(const Server& s) {
@@ -204,8 +204,8 @@ std::string Dump(const Server& s) {
   // the session timeout after the last activity, or 10 s for a connection without a session.
   std::map<std::string, std::vector<const Connection*>> by_expiry;
   for (const auto& [id, c] : s.connections()) {
-    int64_t last = std::max(c->established_wall_ms, c->last_response_wall_ms);
-    int64_t idle_ms = c->session_id != 0 ? c->timeout_ms : 10000;
+    int64_t last = std::max(c->established_wall_ms(), c->last_response_wall_ms());
+    int64_t idle_ms = c->session_id() != 0 ? c->timeout_ms() : 10000;
     by_expiry[WhenString(last + idle_ms)].push_back(c.get());
   }
   o << "Connections dump:\nConnections Sets (" << by_expiry.size() << ")/("
@@ -213,8 +213,8 @@ std::string Dump(const Server& s) {
   for (const auto& [when, conns] : by_expiry) {
     o << conns.size() << " expire at " << when << ":\n";
     for (const Connection* c : conns) {
-      o << "\tip: /" << c->remote_ip << ":" << c->remote_port << " sessionId: "
-        << HexId(c->session_id) << "\n";
+      o << "\tip: /" << c->remote_ip() << ":" << c->remote_port() << " sessionId: "
+        << HexId(c->session_id()) << "\n";
     }
   }
   return o.str();

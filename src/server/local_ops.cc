@@ -13,7 +13,7 @@ void Server::ExecuteAtHead(Connection& c, PendingRequest& p) {
   proto::ReplyHeader h{p.xid, sm_.last_zxid(), 0};
   std::string body;
   if (p.kind == PendingRequest::Kind::kRead) {
-    statemachine::ReadResult r = sm_.Read(p.op, p.body, c.identities, c.session_id);
+    statemachine::ReadResult r = sm_.Read(p.op, p.body, c.identities(), c.session_id());
     for (auto& [table, path] : r.watches) {
       watches_.Add(table, path, c.id(), watch::Mode::kStandard);
     }
@@ -72,7 +72,7 @@ void Server::ExecuteLocal(Connection& c, PendingRequest& p, proto::ReplyHeader* 
     }
     case Op::kWhoAmI: {
       proto::WhoAmIResponse resp;
-      for (const auto& id : c.identities) {
+      for (const auto& id : c.identities()) {
         std::string user = id.scheme == "digest" ? id.id.substr(0, id.id.find(':')) : id.id;
         if (id.scheme == "super") user = "";
         resp.client_info.push_back({id.scheme, user});
@@ -83,7 +83,7 @@ void Server::ExecuteLocal(Connection& c, PendingRequest& p, proto::ReplyHeader* 
     default:
       // Unknown or not allowed here (a bare check, a notification, sasl): ZooKeeper answers
       // UNIMPLEMENTED with zxid -1 and closes the connection.
-      PADDOCK_LOG_INFO("unimplemented op={} session=0x{:x}; closing", p.op, c.session_id);
+      PADDOCK_LOG_INFO("unimplemented op={} session=0x{:x}; closing", p.op, c.session_id());
       h->zxid = -1;
       h->err = static_cast<int32_t>(Err::kUnimplemented);
       p.close_after = true;

@@ -9,6 +9,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "net/frame_reader.h"
 
 namespace paddock::server {
 
@@ -25,7 +26,8 @@ struct PeerNet::Link {
   uint64_t opened_ms = 0;  // uv_now when connecting or accepting began
   std::string remote;      // the other end's address, for log lines
   std::optional<net::PeerAuth> auth;  // until ready
-  std::string in;  // bytes read and not yet parsed
+  // Bytes read and not yet parsed: the handshake's frames, then (incoming) the peer's.
+  net::FrameReader frames{net::PeerAuth::kFrameLimits};
   size_t unsent = 0;
 };
 
@@ -50,14 +52,6 @@ bool Resolve(const std::string& host, int32_t port, sockaddr_storage* out) {
   std::memcpy(out, res->ai_addr, res->ai_addrlen);
   freeaddrinfo(res);
   return true;
-}
-
-std::string Header(PeerNet::Type type, size_t body_bytes) {
-  auto n = static_cast<uint32_t>(body_bytes + 1);
-  std::string h(5, '\0');
-  for (int i = 0; i < 4; i++) h[static_cast<size_t>(i)] = static_cast<char>(n >> (24 - 8 * i));
-  h[4] = static_cast<char>(type);
-  return h;
 }
 
 }  // namespace
@@ -237,36 +231,33 @@ void PeerNet::OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     return;
   }
   if (link->closing) return;
-  std::string_view data(buf->base, static_cast<size_t>(n));
-  if (!link->ready) {
-    link->net->OnHandshakeBytes(link, data);
-    return;
-  }
-  if (link->outgoing) return;  // outgoing links are only written
-  link->in.append(data);
-  link->net->Parse(link);
+  if (link->ready && link->outgoing) return;  // outgoing links are only written
+  // Frames are parsed in place, in the shared read buffer; what is left of them is kept. Frames
+  // after the handshake in the same read are the first of an incoming link.
+  link->frames.Borrow(std::string_view(buf->base, static_cast<size_t>(n)));
+  if (!link->ready) link->net->OnHandshakeFrames(link);
+  if (link->ready && !link->outgoing) link->net->Parse(link);
+  link->frames.Keep();
 }
 
-void PeerNet::OnHandshakeBytes(Link* link, std::string_view data) {
-  size_t used = link->auth->Feed(data);
+void PeerNet::OnHandshakeFrames(Link* link) {
+  link->auth->Read(&link->frames);
   if (std::string out = link->auth->TakeOutput(); !out.empty() && !Write(link, std::move(out))) {
     return;
   }
   if (link->auth->failed()) {
     Close(link, link->auth->error());
   } else if (link->auth->done()) {
-    OnAuthenticated(link, data.substr(used));
+    OnAuthenticated(link);
   }
 }
 
-// Bytes after the handshake in the same read (`rest`) are the first frames of an incoming link.
-void PeerNet::OnAuthenticated(Link* link, std::string_view rest) {
+void PeerNet::OnAuthenticated(Link* link) {
   link->ready = true;
+  link->frames.set_limits({1, kFrameBytesMax});  // every frame has at least its type byte
   if (!link->outgoing) {
     link->peer = static_cast<int>(link->auth->peer_id());
     link->auth.reset();
-    link->in.append(rest);
-    Parse(link);
     return;
   }
   link->auth.reset();
@@ -280,18 +271,16 @@ void PeerNet::OnAuthenticated(Link* link, std::string_view rest) {
 }
 
 void PeerNet::Parse(Link* link) {
-  size_t at = 0;
-  while (!link->closing && link->in.size() - at >= 4) {
-    uint32_t n = 0;
-    for (size_t i = 0; i < 4; i++) n = (n << 8) | static_cast<uint8_t>(link->in[at + i]);
-    if (n == 0 || n > kFrameBytesMax) {  // every frame has at least its type byte
+  std::string_view frame;
+  while (!link->closing) {
+    net::FrameReader::Next next = link->frames.Pop(&frame);
+    if (next == net::FrameReader::Next::kNeedMore) return;
+    if (next == net::FrameReader::Next::kBadLength) {
       Close(link, "frame length out of range");
       return;
     }
-    if (link->in.size() - at - 4 < n) break;
-    auto type = static_cast<Type>(link->in[at + 4]);
-    std::string_view body(link->in.data() + at + 5, n - 1);
-    at += 4 + n;
+    auto type = static_cast<Type>(frame[0]);
+    std::string_view body = frame.substr(1);
     if (!link->hello_seen) {
       // The member proved its id in the handshake; its hello must say the same.
       int id = 0;
@@ -307,14 +296,13 @@ void PeerNet::Parse(Link* link) {
     }
     on_message_(link->peer, type, body);
   }
-  link->in.erase(0, at);
 }
 
 bool PeerNet::Send(int to, Type type, std::string_view body) {
   auto it = out_.find(to);
   if (it == out_.end() || !it->second->ready || it->second->closing) return false;
-  std::string data = Header(type, body.size());
-  data.append(body);
+  std::string data;
+  net::AppendFrame(&data, static_cast<uint8_t>(type), body);
   return Write(it->second, std::move(data));
 }
 

@@ -76,8 +76,8 @@ class PeerNet final : public PeerLinks {
   void CloseStalledHandshakes();
   void Connect(int peer);
   void StartReading(Link* link);
-  void OnHandshakeBytes(Link* link, std::string_view data);
-  void OnAuthenticated(Link* link, std::string_view rest);
+  void OnHandshakeFrames(Link* link);
+  void OnAuthenticated(Link* link);
   bool Write(Link* link, std::string data);
   void Close(Link* link, const std::string& why);
   void LogRefused(const Link* link, const std::string& why);

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "base/log.h"
-#include "proto/frame.h"
+#include "net/frame_reader.h"
 #include "server/four_letter.h"
 #include "server/server.h"
 #include "session/password.h"
@@ -38,38 +38,38 @@ Kind Classify(Op op) {
 std::string Frame(const proto::ReplyHeader& h, std::string_view body) {
   std::string out;
   out.reserve(4 + 16 + body.size());  // length, reply header (xid, zxid, err), body
-  size_t at = proto::BeginFrame(&out);
+  size_t at = net::BeginFrame(&out);
   proto::JuteWriter w(&out);
   h.Encode(w);
   out.append(body);
-  proto::FinishFrame(&out, at);
+  net::FinishFrame(&out, at);
   return out;
 }
 
 }  // namespace
 
 void Server::OnConnectionData(Connection& c) {
-  while (!c.closing() && c.state != Connection::State::kConnecting) {
-    if (c.state == Connection::State::kHandshake) {
+  while (!c.closing() && c.state() != Connection::State::kConnecting) {
+    if (c.state() == Connection::State::kHandshake) {
       int32_t word = 0;
-      if (c.frames.PeekInt(&word) && IsFourLetterWord(word)) {
+      if (c.frames().PeekInt(&word) && IsFourLetterWord(word)) {
         c.Send(RunFourLetterWord(*this, word));
         c.Close("four-letter word");
         return;
       }
     }
     std::string_view payload;
-    proto::FrameReader::Next next = c.frames.Pop(&payload);
-    if (next == proto::FrameReader::Next::kNeedMore) return;
-    if (next == proto::FrameReader::Next::kTooLarge) {
+    net::FrameReader::Next next = c.frames().Pop(&payload);
+    if (next == net::FrameReader::Next::kNeedMore) return;
+    if (next == net::FrameReader::Next::kBadLength) {
       PADDOCK_LOG_WARN("closing connection remote={}:{} reason=\"frame length out of range\"",
-                       c.remote_ip, c.remote_port);
+                       c.remote_ip(), c.remote_port());
       c.Abort("frame length out of range");
       return;
     }
-    c.packets_received++;
+    c.RecordReceived();
     stats_.packets_received++;
-    if (c.state == Connection::State::kHandshake) {
+    if (c.state() == Connection::State::kHandshake) {
       HandleHandshake(c, payload);
     } else {
       HandleRequest(c, payload);
@@ -86,7 +86,7 @@ void Server::OnConnectionData(Connection& c) {
 // wait in the client's socket buffer, not in our memory; a connection with none outstanding
 // still gets one in, so every client progresses.
 bool Server::ShouldThrottle(const Connection& c) const {
-  return outstanding_ > config_.global_outstanding_limit && !c.pipeline.empty();
+  return outstanding_ > config_.global_outstanding_limit && !c.pipeline().empty();
 }
 
 void Server::Throttle(Connection& c) {
@@ -118,7 +118,7 @@ void Server::ResumeThrottled() {
     Connection& c = *it->second;
     if (ShouldThrottle(c)) continue;
     throttled_.erase(id);
-    TouchSession(c.session_id);
+    TouchSession(c.session_id());
     c.ResumeReading();
     OnConnectionData(c);
   }
@@ -145,9 +145,9 @@ void Server::HandleHandshake(Connection& c, std::string_view payload) {
     c.Abort(roles_.serving() ? "malformed connect request" : "not serving");
     return;
   }
-  c.old_client = !req.has_read_only;
-  c.timeout_ms = std::clamp(req.timeout_ms, config_.SessionTimeoutMinMs(),
-                            config_.SessionTimeoutMaxMs());
+  c.BeginHandshake(std::clamp(req.timeout_ms, config_.SessionTimeoutMinMs(),
+                              config_.SessionTimeoutMaxMs()),
+                   !req.has_read_only);
   if (req.last_zxid_seen > sm_.last_zxid()) {
     if (config_.IsEnsemble()) {
       ParkHandshake(c, std::move(req));
@@ -169,17 +169,17 @@ void Server::HandleHandshake(Connection& c, std::string_view payload) {
 void Server::ParkHandshake(Connection& c, proto::ConnectRequest req) {
   PADDOCK_LOG_INFO("client ahead remote={}:{} session=0x{:x} reason=\"client has seen zxid "
                    "0x{:x}, we have 0x{:x}: its handshake waits until we catch up\"",
-                   c.remote_ip, c.remote_port, req.session_id, req.last_zxid_seen,
+                   c.remote_ip(), c.remote_port(), req.session_id, req.last_zxid_seen,
                    sm_.last_zxid());
   bool valid = ValidReattach(req);
   if (valid) TouchSession(req.session_id);
-  c.state = Connection::State::kConnecting;
+  c.Park();
   parked_[c.id()] = ParkedHandshake{std::move(req), clock_->NowMonotonicMs(), valid};
 }
 
 void Server::RefuseClientAhead(Connection& c, int64_t seen_zxid) {
   PADDOCK_LOG_INFO("refusing client remote={}:{} reason=\"client has seen zxid 0x{:x}, we have "
-                   "0x{:x}\"", c.remote_ip, c.remote_port, seen_zxid, sm_.last_zxid());
+                   "0x{:x}\"", c.remote_ip(), c.remote_port(), seen_zxid, sm_.last_zxid());
   c.Abort("client ahead of server");
 }
 
@@ -199,7 +199,7 @@ void Server::ResumeParkedHandshakes() {
   for (auto& [id, p] : parked_) {
     auto c = connections_.find(id);
     if (c == connections_.end() || c->second->closing()) continue;
-    if (p.req.last_zxid_seen <= sm_.last_zxid() || now - p.since_ms >= c->second->timeout_ms) {
+    if (p.req.last_zxid_seen <= sm_.last_zxid() || now - p.since_ms >= c->second->timeout_ms()) {
       ready.push_back(id);
     }
   }
@@ -214,14 +214,14 @@ void Server::ResumeParkedHandshakes() {
       RefuseClientAhead(conn, req.last_zxid_seen);
       continue;
     }
-    conn.state = Connection::State::kHandshake;
+    conn.Unpark();
     ContinueHandshake(conn, req);
     OnConnectionData(conn);  // frames pipelined behind the handshake
   }
 }
 
 void Server::ContinueHandshake(Connection& c, const proto::ConnectRequest& req) {
-  int32_t timeout = c.timeout_ms;
+  int32_t timeout = c.timeout_ms();
   if (req.session_id != 0) {
     HandleReattach(c, req, timeout);
     return;
@@ -240,8 +240,7 @@ void Server::ProposeSessionTxn(Connection& c, statemachine::TxnKind kind, int64_
   txn.origin_server = config_.server_id;
   txn.origin_seq = next_seq_++;
   txn.body = proto::EncodeToString(proto::IntResponse{timeout_ms});
-  c.connect_seq = txn.origin_seq;
-  c.state = Connection::State::kConnecting;
+  c.AwaitSessionTxn(txn.origin_seq);
   waiting_[txn.origin_seq] = c.id();
   Propose(std::move(txn));
 }
@@ -253,8 +252,8 @@ void Server::ProposeSessionTxn(Connection& c, statemachine::TxnKind kind, int64_
 void Server::HandleReattach(Connection& c, const proto::ConnectRequest& req, int32_t timeout_ms) {
   int64_t id = req.session_id;
   if (!session::CheckPassword(sm_.secret(), id, req.passwd) || session_driver_.Closing(id)) {
-    PADDOCK_LOG_INFO("reattach refused session=0x{:x} remote={}:{}", id, c.remote_ip,
-                     c.remote_port);
+    PADDOCK_LOG_INFO("reattach refused session=0x{:x} remote={}:{}", id, c.remote_ip(),
+                     c.remote_port());
     RefuseReattach(c);
     return;
   }
@@ -272,11 +271,11 @@ void Server::SendConnectResponse(Connection& c, bool valid, int64_t session_id,
   resp.timeout_ms = valid ? timeout_ms : 0;
   resp.session_id = valid ? session_id : 0;
   resp.passwd = passwd;
-  resp.has_read_only = !c.old_client;
+  resp.has_read_only = !c.old_client();
   std::string out;
-  proto::AppendFrame(&out, proto::EncodeToString(resp));
+  net::AppendFrame(&out, proto::EncodeToString(resp));
   c.Send(out);
-  c.packets_sent++;
+  c.RecordSent();
   stats_.packets_sent++;
 }
 
@@ -291,25 +290,24 @@ void Server::HandleRequest(Connection& c, std::string_view payload) {
   // does; its connection closes, so that the client knows at once that what it sent went
   // unanswered. (Dropping the request alone left the client waiting for a reply forever when
   // the expiry then failed with a lost leadership: its pings were answered again.)
-  if (session_driver_.Closing(c.session_id)) {
+  if (session_driver_.Closing(c.session_id())) {
     c.Close("session expiring");
     return;
   }
-  TouchSession(c.session_id);
-  c.last_op = h.type;
-  c.last_cxid = h.xid;
+  TouchSession(c.session_id());
+  c.RecordRequest(h.type, h.xid);
   auto op = static_cast<Op>(h.type);
   if (op == Op::kAuth) {
     HandleAuth(c, r.Rest());
     return;
   }
-  if (op == Op::kPing && !c.pipeline.empty() && !c.pipeline.front().done) {
+  if (op == Op::kPing && !c.pipeline().empty() && !c.pipeline().front().done) {
     // A ping behind a write that waits (for the disk, or for a new leader during a failover) is
     // answered now: clients read ping replies out of order (the C client says so; Java and
     // kazoo match them by xid alone), and one that hears nothing for two thirds of its timeout
     // drops a connection that is only slow.
     std::string reply = Frame({proto::kXidPing, sm_.last_zxid(), 0}, {});
-    c.packets_sent++;
+    c.RecordSent();
     stats_.packets_sent++;
     stats_.RecordReply(h.type, 0, 0, reply.size());
     c.Send(reply);
@@ -328,22 +326,17 @@ void Server::HandleAuth(Connection& c, std::string_view body) {
   proto::AuthPacket auth;
   proto::ReplyHeader h{proto::kXidAuth, 0, 0};
   bool ok = proto::DecodeFrom(body, &auth);
-  // A connection holds each identity once, as ZooKeeper's authInfo set does.
-  auto add = [&c](proto::Id id) {
-    auto& ids = c.identities;
-    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(std::move(id));
-  };
   if (ok && auth.scheme == "digest") {
     std::string id = statemachine::DigestId(auth.auth.value_or(""));
-    if (!config_.super_digest.empty() && id == config_.super_digest) add({"super", ""});
-    add({"digest", id});
+    if (!config_.super_digest.empty() && id == config_.super_digest) c.AddIdentity({"super", ""});
+    c.AddIdentity({"digest", id});
   } else if (ok && auth.scheme == "ip") {
-    add({"ip", c.remote_ip});
+    c.AddIdentity({"ip", c.remote_ip()});
   } else {
     ok = false;
   }
   if (!ok) {
-    PADDOCK_LOG_INFO("auth failed session=0x{:x} scheme={}", c.session_id, auth.scheme);
+    PADDOCK_LOG_INFO("auth failed session=0x{:x} scheme={}", c.session_id(), auth.scheme);
     stats_.auth_failed_count++;
     h.err = static_cast<int32_t>(Err::kAuthFailed);
     c.Send(Frame(h, {}));
@@ -354,10 +347,9 @@ void Server::HandleAuth(Connection& c, std::string_view body) {
 }
 
 void Server::Enqueue(Connection& c, PendingRequest p) {
-  c.pipeline.push_back(std::move(p));
+  PendingRequest& back = c.Enqueue(std::move(p));
   outstanding_++;
   stats_.outstanding_peak = std::max(stats_.outstanding_peak, outstanding_);
-  PendingRequest& back = c.pipeline.back();
   if (back.kind == Kind::kWrite) {
     auto kind = back.op == static_cast<int32_t>(Op::kSync) ? statemachine::TxnKind::kSync
                                                            : statemachine::TxnKind::kRequest;
@@ -375,17 +367,17 @@ void Server::ProposeWrite(Connection& c, PendingRequest& p, statemachine::TxnKin
   }
   statemachine::Txn txn;
   txn.kind = kind;
-  txn.session_id = c.session_id;
+  txn.session_id = c.session_id();
   txn.xid = p.xid;
   txn.op = p.op;
   txn.time_ms = clock_->NowWallMs();
   txn.origin_server = config_.server_id;
   txn.origin_seq = p.seq = next_seq_++;
   if (kind == statemachine::TxnKind::kRequest) {
-    txn.attach_zxid = c.attach_zxid;
-    txn.cseq = ++c.writes_proposed;
+    txn.attach_zxid = c.attach_zxid();
+    txn.cseq = c.NextWriteSeq();
   }
-  txn.identities = c.identities;
+  txn.identities = c.identities();
   txn.body = std::move(p.body);
   p.body.clear();
   waiting_[txn.origin_seq] = c.id();
@@ -393,8 +385,8 @@ void Server::ProposeWrite(Connection& c, PendingRequest& p, statemachine::TxnKin
 }
 
 void Server::Drain(Connection& c) {
-  while (!c.pipeline.empty() && !c.closing()) {
-    PendingRequest& p = c.pipeline.front();
+  while (!c.pipeline().empty() && !c.closing()) {
+    PendingRequest& p = c.Head();
     if (p.kind == Kind::kWrite && !p.done) return;
     if (!p.done && c.unsent_bytes() > DrainPauseBytes()) return;  // resumed by OnWrite
     if (!p.done) ExecuteAtHead(c, p);
@@ -403,11 +395,11 @@ void Server::Drain(Connection& c) {
     if (c.closing()) return;
     bool close = p.close_after;
     std::string reply = std::move(p.reply);
-    c.pipeline.pop_front();
+    c.PopHead();
     outstanding_--;
     // A connection we do not read cannot be heard from: its requests completing is its sign of
     // life, so that our own backlog never expires a session.
-    if (c.reading_paused()) TouchSession(c.session_id);
+    if (c.reading_paused()) TouchSession(c.session_id());
     c.Send(reply);  // may close the connection (unsent bytes over the limit)
     if (close) {
       c.Close("closed after reply");
@@ -423,7 +415,7 @@ void Server::FinishReply(Connection& c, PendingRequest& p, const proto::ReplyHea
     // A client would refuse a frame over jute.maxbuffer and reconnect, to ask again forever:
     // it gets MARSHALLINGERROR instead (a getChildren of a huge parent, a large multiRead).
     PADDOCK_LOG_WARN("reply too large session=0x{:x} op={} xid={} bytes={} jute.maxbuffer={} "
-                     "reply=MARSHALLINGERROR", c.session_id, p.op, p.xid, p.reply.size() - 4,
+                     "reply=MARSHALLINGERROR", c.session_id(), p.op, p.xid, p.reply.size() - 4,
                      config_.jute_max_buffer);
     stats_.oversized_replies++;
     proto::ReplyHeader err = h;
@@ -431,12 +423,9 @@ void Server::FinishReply(Connection& c, PendingRequest& p, const proto::ReplyHea
     p.reply = Frame(err, {});
   }
   p.done = true;
-  c.packets_sent++;
   stats_.packets_sent++;
-  c.last_zxid = h.zxid;
   int64_t latency = clock_->NowMonotonicMs() - p.received_ms;
-  c.latency.Record(latency);
-  c.last_response_wall_ms = clock_->NowWallMs();
+  c.RecordReply(h.zxid, latency, clock_->NowWallMs());
   stats_.latency.Record(latency);
   stats_.RecordReply(p.op, latency, h.err, p.reply.size());
 }
@@ -445,7 +434,7 @@ void Server::SendNotification(Connection& c, proto::EventType type, const std::s
   proto::ReplyHeader h{proto::kXidNotification, -1, 0};
   proto::WatcherEvent e{static_cast<int32_t>(type), proto::kStateSyncConnected, path};
   c.Send(Frame(h, proto::EncodeToString(e)));
-  c.packets_sent++;
+  c.RecordSent();
   stats_.packets_sent++;
 }
 

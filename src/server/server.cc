@@ -120,8 +120,7 @@ void Server::Shutdown() {
 Connection* Server::AddConnection(std::unique_ptr<Connection> c) {
   Connection* raw = c.get();
   raw->set_max_unsent_bytes(static_cast<size_t>(config_.max_unsent_bytes));
-  raw->established_wall_ms = clock_->NowWallMs();
-  raw->accepted_mono_ms = clock_->NowMonotonicMs();
+  raw->MarkAccepted(clock_->NowWallMs(), clock_->NowMonotonicMs());
   connections_[raw->id()] = std::move(c);
   return raw;
 }
@@ -164,15 +163,15 @@ void Server::FlushOutput() {
 // maxClientCnxns, with ZooKeeper's semantics: at most that many concurrent connections from one
 // IP address (0: no limit); one more is closed at once.
 bool Server::AdmitConnection(Connection& c) {
-  int32_t& count = connections_per_ip_[c.remote_ip];
+  int32_t& count = connections_per_ip_[c.remote_ip()];
   if (config_.max_client_cnxns > 0 && count >= config_.max_client_cnxns) {
     PADDOCK_LOG_WARN("connection refused reason=\"too many connections\" remote={} "
                      "connections={} maxClientCnxns={}",
-                     c.remote_ip, count, config_.max_client_cnxns);
+                     c.remote_ip(), count, config_.max_client_cnxns);
     return false;
   }
   count++;
-  c.counted_per_ip = true;
+  c.MarkCountedPerIp();
   return true;
 }
 
@@ -185,10 +184,11 @@ void Server::ScanConnections() {
   std::vector<std::pair<Connection*, bool>> stalled;  // (connection, not reading)
   for (auto& [id, c] : connections_) {
     if (c->closing()) continue;
-    if (c->state == Connection::State::kHandshake && c->accepted_mono_ms <= handshake_deadline) {
+    if (c->state() == Connection::State::kHandshake &&
+        c->accepted_mono_ms() <= handshake_deadline) {
       stalled.emplace_back(c.get(), false);
     } else if (c->unsent_bytes() > 0) {
-      int64_t limit = c->timeout_ms > 0 ? c->timeout_ms : config_.handshake_timeout_ms;
+      int64_t limit = c->timeout_ms() > 0 ? c->timeout_ms() : config_.handshake_timeout_ms;
       if (now - c->output_progress_mono_ms() >= limit) stalled.emplace_back(c.get(), true);
     }
   }
@@ -196,12 +196,12 @@ void Server::ScanConnections() {
     if (not_reading) {
       stats_.slow_client_disconnects++;
       PADDOCK_LOG_WARN("closing connection remote={}:{} session=0x{:x} unsent_bytes={} "
-                       "reason=\"client read nothing for its session timeout\"", c->remote_ip,
-                       c->remote_port, c->session_id, c->unsent_bytes());
+                       "reason=\"client read nothing for its session timeout\"", c->remote_ip(),
+                       c->remote_port(), c->session_id(), c->unsent_bytes());
       c->Abort("client not reading");
     } else {
       PADDOCK_LOG_INFO("connection closed reason=\"no handshake within {} ms\" remote={}:{}",
-                       config_.handshake_timeout_ms, c->remote_ip, c->remote_port);
+                       config_.handshake_timeout_ms, c->remote_ip(), c->remote_port());
       c->Abort("handshake timeout");
     }
   }
@@ -210,30 +210,30 @@ void Server::ScanConnections() {
 void Server::OnConnectionClosing(Connection& c) {
   watches_.RemoveWatcher(c.id());
   parked_.erase(c.id());
-  if (c.session_id != 0) {
-    auto it = session_connections_.find(c.session_id);
+  if (c.session_id() != 0) {
+    auto it = session_connections_.find(c.session_id());
     if (it != session_connections_.end() && it->second == c.id()) {
       session_connections_.erase(it);
       NoteDisconnect(c);
     }
   }
-  for (const auto& p : c.pipeline) {
+  for (const auto& p : c.pipeline()) {
     if (p.kind == PendingRequest::Kind::kWrite && !p.done) waiting_.erase(p.seq);
   }
-  if (c.connect_seq != 0) waiting_.erase(c.connect_seq);
+  if (c.connect_seq() != 0) waiting_.erase(c.connect_seq());
   // The pipeline itself stays until the connection is freed: a close can come from inside the
   // handling of one of its requests (a notification or reply that pushes the output over
   // paddock.maxUnsentBytes), and that request is still being written to. Nothing drains a
   // closing connection, so its requests no longer count as outstanding.
-  outstanding_ -= static_cast<int64_t>(c.pipeline.size());
+  outstanding_ -= static_cast<int64_t>(c.pipeline().size());
   throttled_.erase(c.id());
 }
 
 void Server::OnConnectionFreed(int64_t id) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
-  if (it->second->counted_per_ip) {
-    auto ip = connections_per_ip_.find(it->second->remote_ip);
+  if (it->second->counted_per_ip()) {
+    auto ip = connections_per_ip_.find(it->second->remote_ip());
     if (ip != connections_per_ip_.end() && --ip->second <= 0) connections_per_ip_.erase(ip);
   }
   connections_.erase(it);
@@ -242,15 +242,16 @@ void Server::OnConnectionFreed(int64_t id) {
 // The session's current connection ended: the sessions page shows how.
 void Server::NoteDisconnect(const Connection& c) {
   admin::DisconnectBy by = admin::DisconnectBy::kServer;
-  if (c.closed_by_peer) {
-    by = std::string_view(c.close_reason) == "client closed" ? admin::DisconnectBy::kClient
-                                           : admin::DisconnectBy::kNetwork;
+  if (c.closed_by_peer()) {
+    by = std::string_view(c.close_reason()) == "client closed" ? admin::DisconnectBy::kClient
+                                             : admin::DisconnectBy::kNetwork;
   }
   stats_.session_disconnects[static_cast<size_t>(by)]++;
-  session_book_.Disconnected(c.session_id, by, c.close_reason);
+  session_book_.Disconnected(c.session_id(), by, c.close_reason());
   if (by != admin::DisconnectBy::kClient && !stopping_) {
-    PADDOCK_LOG_INFO("session disconnected id=0x{:x} remote={}:{} how=\"{}\"", c.session_id,
-                     c.remote_ip, c.remote_port, admin::DescribeDisconnect(by, c.close_reason));
+    PADDOCK_LOG_INFO("session disconnected id=0x{:x} remote={}:{} how=\"{}\"", c.session_id(),
+                     c.remote_ip(), c.remote_port(),
+                     admin::DescribeDisconnect(by, c.close_reason()));
   }
 }
 
@@ -335,9 +336,9 @@ std::string Server::DebugState() const {
     << " leader=" << roles_.known_leader() << " ready=" << roles_.leader_ready()
     << " synced=" << roles_.follower_synced() << " catch_up=" << roles_.catch_up_seq();
   for (const auto& [id, c] : connections_) {
-    if (c->pipeline.empty()) continue;
+    if (c->pipeline().empty()) continue;
     o << " conn" << id << "[";
-    for (const PendingRequest& p : c->pipeline) {
+    for (const PendingRequest& p : c->pipeline()) {
       o << " " << static_cast<int>(p.kind) << ":" << p.seq << (p.done ? ":done" : "")
         << (waiting_.count(p.seq) != 0 ? ":waiting" : "");
     }

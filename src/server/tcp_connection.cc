@@ -17,20 +17,22 @@ void TcpConnection::Start() {
   int len = sizeof(addr);
   if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
     char ip[INET6_ADDRSTRLEN] = {0};
+    int port = 0;
     if (addr.ss_family == AF_INET) {
       auto* a = reinterpret_cast<sockaddr_in*>(&addr);
       uv_ip4_name(a, ip, sizeof(ip));
-      remote_port = ntohs(a->sin_port);
+      port = ntohs(a->sin_port);
     } else {
       auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
       uv_ip6_name(a, ip, sizeof(ip));
-      remote_port = ntohs(a->sin6_port);
+      port = ntohs(a->sin6_port);
     }
-    remote_ip = ip;
+    std::string text = ip;
     // An IPv4 client on a dual-stack socket: report it as IPv4, as ZooKeeper does.
-    if (remote_ip.rfind("::ffff:", 0) == 0 && remote_ip.find('.') != std::string::npos) {
-      remote_ip = remote_ip.substr(7);
+    if (text.rfind("::ffff:", 0) == 0 && text.find('.') != std::string::npos) {
+      text = text.substr(7);
     }
+    set_remote(std::move(text), port);
   }
   uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), OnAlloc, OnRead);
 }
@@ -48,8 +50,7 @@ void TcpConnection::OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   auto* c = static_cast<TcpConnection*>(s->data);
   if (n == 0) return;
   if (n < 0) {
-    c->closed_by_peer = !c->closing();
-    c->Abort(n == UV_EOF ? "client closed" : uv_strerror(static_cast<int>(n)));
+    c->AbortByPeer(n == UV_EOF ? "client closed" : uv_strerror(static_cast<int>(n)));
     return;
   }
   if (c->closing()) return;
@@ -57,21 +58,21 @@ void TcpConnection::OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   if (c->tls_ != nullptr) {
     if (!c->ReadTls(bytes)) return;
   } else {
-    c->frames.Borrow(bytes);  // whole frames are decoded in place, in the shared buffer
+    c->frames().Borrow(bytes);  // whole frames are decoded in place, in the shared buffer
   }
   c->server_->OnConnectionData(*c);
-  c->frames.Keep();  // a partial frame (or frames left by throttling) outlives the buffer
+  c->frames().Keep();  // a partial frame (or frames left by throttling) outlives the buffer
 }
 
 void TcpConnection::Send(std::string_view frames_bytes) {
   // Nothing is queued after Close(): what was queued before it still goes out.
-  if (handle_closed_ || state == State::kClosing) return;
+  if (handle_closed_ || closing()) return;
   if (unsent_bytes() == 0) output_progress_mono_ms_ = server_->clock().NowMonotonicMs();
   if (!AppendOutput(frames_bytes)) return;
   if (unsent_bytes() > max_unsent_bytes_) {
     PADDOCK_LOG_WARN("closing connection remote={}:{} session=0x{:x} unsent_bytes={} limit={} "
                      "reason=\"client is not reading its replies (paddock.maxUnsentBytes)\"",
-                     remote_ip, remote_port, session_id, unsent_bytes(), max_unsent_bytes_);
+                     remote_ip(), remote_port(), session_id(), unsent_bytes(), max_unsent_bytes_);
     server_->mutable_stats().slow_client_disconnects++;
     Abort("client not reading: unsent output over paddock.maxUnsentBytes");
     return;
@@ -101,9 +102,8 @@ int TcpConnection::TryWriteQueued() {
 void TcpConnection::FlushQueued() {
   flush_scheduled_ = false;
   if (int rv = TryWriteQueued(); rv < 0) {
-    closed_by_peer = true;
     out_.clear();
-    Abort(uv_strerror(rv));
+    AbortByPeer(uv_strerror(rv));
     return;
   }
   if (!writing_ && !out_.empty()) {
@@ -158,8 +158,7 @@ void TcpConnection::OnWrite(uv_write_t* req, int status) {
     c->inflight_.clear();
   }
   if (status != 0) {
-    c->closed_by_peer = !c->closing();
-    c->Abort(uv_strerror(status));
+    c->AbortByPeer(uv_strerror(status));
     return;
   }
   c->output_progress_mono_ms_ = c->server_->clock().NowMonotonicMs();
@@ -173,11 +172,10 @@ void TcpConnection::OnWrite(uv_write_t* req, int status) {
 }
 
 void TcpConnection::Close(const char* reason) {
-  if (state == State::kClosing) return;
+  if (closing()) return;
   PADDOCK_LOG_DEBUG("connection closing id={} remote={}:{} session=0x{:x} reason=\"{}\"", id_,
-                    remote_ip, remote_port, session_id, reason);
-  state = State::kClosing;
-  close_reason = reason;
+                    remote_ip(), remote_port(), session_id(), reason);
+  BeginClose(reason);
   uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
   server_->OnConnectionClosing(*this);
   if (tls_ != nullptr && !handle_closed_) {
@@ -240,20 +238,19 @@ bool TcpConnection::ReadTls(std::string_view ciphertext) {
   }
   if (!s.ok()) {
     if (tls_->peer_closed()) {
-      closed_by_peer = true;
-      Abort("client closed");
+      AbortByPeer("client closed");
       return false;
     }
     PADDOCK_LOG_WARN("tls connection closed remote={}:{} session=0x{:x} handshake_done={} "
-                     "error=\"{}\"", remote_ip, remote_port, session_id, tls_->handshake_done(),
-                     s.message());
+                     "error=\"{}\"", remote_ip(), remote_port(), session_id(),
+                     tls_->handshake_done(), s.message());
     // As ZooKeeper's NettyServerCnxnFactory, a failed handshake counts as an auth failure.
     if (!tls_->handshake_done()) server_->mutable_stats().auth_failed_count++;
     Close(tls_->handshake_done() ? "TLS error" : "TLS handshake failed");
     return false;
   }
   if (!was_done && tls_->handshake_done()) OnTlsHandshakeDone();
-  frames.Append(plaintext);
+  frames().Append(plaintext);
   return true;
 }
 
@@ -261,9 +258,9 @@ bool TcpConnection::ReadTls(std::string_view ciphertext) {
 // connection as x509:<subject DN>, usable in ACLs like any other identity.
 void TcpConnection::OnTlsHandshakeDone() {
   std::string subject = tls_->PeerSubject();
-  if (!subject.empty()) identities.push_back({"x509", subject});
-  PADDOCK_LOG_DEBUG("tls handshake done remote={}:{} tls=\"{}\" client_cert=\"{}\"", remote_ip,
-                    remote_port, tls_->Describe(), subject);
+  if (!subject.empty()) AddIdentity({"x509", subject});
+  PADDOCK_LOG_DEBUG("tls handshake done remote={}:{} tls=\"{}\" client_cert=\"{}\"", remote_ip(),
+                    remote_port(), tls_->Describe(), subject);
 }
 
 bool TcpConnection::AppendOutput(std::string_view plaintext) {
@@ -275,8 +272,8 @@ bool TcpConnection::AppendOutput(std::string_view plaintext) {
   Status s = tls_->Send(plaintext, &wire);
   out_.append(wire);
   if (!s.ok()) {
-    PADDOCK_LOG_WARN("tls connection closed remote={}:{} session=0x{:x} error=\"{}\"", remote_ip,
-                     remote_port, session_id, s.message());
+    PADDOCK_LOG_WARN("tls connection closed remote={}:{} session=0x{:x} error=\"{}\"", remote_ip(),
+                     remote_port(), session_id(), s.message());
     Abort("TLS error");
     return false;
   }

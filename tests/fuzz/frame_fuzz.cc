@@ -6,12 +6,12 @@
 #include <string_view>
 
 #include "base/assert.h"
-#include "proto/frame.h"
+#include "net/frame_reader.h"
 #include "proto/records.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  paddock::proto::FrameReader reader(4096);
+  paddock::net::FrameReader reader({0, 4096});
   size_t pos = 0;
   size_t chunk = size == 0 ? 1 : (static_cast<size_t>(data[0]) % 17) + 1;
   size_t consumed = 0;
@@ -22,8 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view payload;
     while (true) {
       auto next = reader.Pop(&payload);
-      if (next != paddock::proto::FrameReader::Next::kFrame) {
-        if (next == paddock::proto::FrameReader::Next::kTooLarge) return 0;
+      if (next != paddock::net::FrameReader::Next::kFrame) {
+        if (next == paddock::net::FrameReader::Next::kBadLength) return 0;
         break;
       }
       PADDOCK_ASSERT(payload.size() <= 4096);

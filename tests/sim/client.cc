@@ -28,7 +28,7 @@ SimClient::SimClient(Cluster* cluster, int index, uint64_t seed, int32_t timeout
 
 void SimClient::SendFrame(const std::string& payload) {
   std::string out;
-  proto::AppendFrame(&out, payload);
+  net::AppendFrame(&out, payload);
   cluster_->SendToMember(member_, connection_, std::move(out));
   last_sent_ms_ = cluster_->NowMs();
 }
@@ -38,7 +38,7 @@ void SimClient::Connect() {
   member_ = (member_ + 1 + static_cast<unsigned>(rng_() % (cluster_->size() - 1))) %
             cluster_->size();
   if (preferred_ >= 0) member_ = static_cast<unsigned>(preferred_);
-  frames_ = proto::FrameReader();
+  frames_ = net::FrameReader(kReplyLimits);
   connection_ = cluster_->Connect(member_, this);
   connect_started_ms_ = cluster_->NowMs();
   if (connection_ == 0) {
@@ -199,7 +199,7 @@ void SimClient::OnBytes(int64_t connection, std::string_view bytes) {
   frames_.Append(bytes);
   std::string_view payload;
   while (connection == connection_ && state_ != State::kIdle &&
-         frames_.Pop(&payload) == proto::FrameReader::Next::kFrame) {
+         frames_.Pop(&payload) == net::FrameReader::Next::kFrame) {
     last_heard_ms_ = cluster_->NowMs();
     HandleFrame(payload);
   }

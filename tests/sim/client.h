@@ -28,7 +28,8 @@
 #include <string>
 #include <vector>
 
-#include "proto/frame.h"
+#include "net/frame_reader.h"
+#include "proto/jute.h"
 #include "sim/cluster.h"
 
 namespace paddock::sim {
@@ -115,7 +116,9 @@ class SimClient final : public ClientEnd {
   int64_t last_zxid_ = 0;
   int32_t next_xid_ = 1;
   std::deque<Inflight> inflight_;
-  proto::FrameReader frames_;
+  // A server's replies are at most jute.maxbuffer bytes, as ZooKeeper's.
+  static constexpr net::FrameReader::Limits kReplyLimits{0, proto::kJuteMaxBufferDefault};
+  net::FrameReader frames_{kReplyLimits};
   int64_t connect_started_ms_ = 0;
   int64_t last_heard_ms_ = 0;
   int64_t last_sent_ms_ = 0;

@@ -4,7 +4,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
-#include "proto/frame.h"
+#include "proto/jute.h"
 
 namespace paddock::sim {
 
@@ -48,7 +48,9 @@ class SimConnection final : public server::Connection {
         cluster_(cluster),
         member_(member),
         server_(server),
-        client_(client) {}
+        client_(client) {
+    set_remote("10.0.0." + std::to_string(id % 200 + 1), static_cast<int>(id % 60000));
+  }
 
   ClientEnd* client() const { return client_; }
   unsigned member() const { return member_; }
@@ -56,7 +58,7 @@ class SimConnection final : public server::Connection {
   bool secure() const override { return false; }
   void Send(std::string_view frames_bytes) override {
     if (closing()) return;
-    if (!answered_ && state == State::kOpen) CheckConnected();
+    if (!answered_ && state() == State::kOpen) CheckConnected();
     if (out_.empty()) output_progress_mono_ms_ = cluster_->NowMs();
     out_.append(frames_bytes);
     if (out_.size() > max_unsent_bytes_) {
@@ -79,8 +81,7 @@ class SimConnection final : public server::Connection {
   }
   void Close(const char* reason) override {
     if (closing()) return;
-    state = State::kClosing;
-    close_reason = reason;
+    BeginClose(reason);
     server_->OnConnectionClosing(*this);
     cluster_->DeliverToClient(this, std::move(out_), true);
     out_.clear();
@@ -109,10 +110,11 @@ class SimConnection final : public server::Connection {
   // session then, attached through the log.
   void CheckConnected() {
     answered_ = true;
-    if (server_->state().sessions().Contains(session_id) && attach_zxid > 0) return;
+    if (server_->state().sessions().Contains(session_id()) && attach_zxid() > 0) return;
     std::ostringstream o;
     o << "member " << member_ + 1 << " answered CONNECTED for session 0x" << std::hex
-      << session_id << " which its state does not hold (attach_zxid 0x" << attach_zxid << ")";
+      << session_id() << " which its state does not hold (attach_zxid 0x" << attach_zxid()
+      << ")";
     cluster_->Violation(o.str());
   }
 
@@ -206,10 +208,8 @@ int64_t Cluster::Connect(unsigned member, ClientEnd* client) {
   int64_t id = next_connection_id_++;
   auto c = std::make_unique<SimConnection>(this, member, m.server.get(), id, client);
   SimConnection* raw = c.get();
-  raw->remote_ip = "10.0.0." + std::to_string(id % 200 + 1);
-  raw->remote_port = static_cast<int>(id % 60000);
   m.server->AddConnection(std::move(c));
-  raw->identities.push_back({"ip", raw->remote_ip});
+  raw->AddIdentity({"ip", raw->remote_ip()});
   m.connections[id] = raw;
   if (!m.server->AdmitConnection(*raw)) raw->Abort("too many connections from this address");
   return id;
@@ -221,7 +221,7 @@ void Cluster::SendToMember(unsigned member, int64_t connection, std::string byte
     DeliverToMember(member, incarnation, [this, member, connection, bytes](server::Server& s) {
       auto it = members_[member].connections.find(connection);
       if (it == members_[member].connections.end() || it->second->closing()) return;
-      it->second->frames.Append(bytes);
+      it->second->frames().Append(bytes);
       if (!it->second->reading_paused()) s.OnConnectionData(*it->second);
       NoteHeard(member, *it->second);
     });
@@ -234,8 +234,7 @@ void Cluster::Hangup(unsigned member, int64_t connection) {
     DeliverToMember(member, incarnation, [this, member, connection](server::Server&) {
       auto it = members_[member].connections.find(connection);
       if (it == members_[member].connections.end()) return;
-      it->second->closed_by_peer = !it->second->closing();
-      it->second->Abort("client closed");
+      it->second->AbortByPeer("client closed");
     });
   });
 }
@@ -299,10 +298,7 @@ void Cluster::ResetConnections(unsigned i) {
   if (m.server == nullptr || m.paused) return;
   std::vector<SimConnection*> all;
   for (auto& [id, c] : m.connections) all.push_back(c);
-  for (SimConnection* c : all) {
-    c->closed_by_peer = !c->closing();
-    c->Abort("connection reset");
-  }
+  for (SimConnection* c : all) c->AbortByPeer("connection reset");
 }
 
 void Cluster::HealAll() {
@@ -430,8 +426,8 @@ bool Cluster::CanTellEveryone(unsigned member) const {
 // member, and still can once its next heartbeat (tick/2) has gone, no member may expire the
 // session before a timeout from now, unless its expiry was already under way.
 void Cluster::NoteHeard(unsigned member, const SimConnection& c) {
-  if (c.state != server::Connection::State::kOpen || c.session_id == 0) return;
-  int64_t id = c.session_id;
+  if (c.state() != server::Connection::State::kOpen || c.session_id() == 0) return;
+  int64_t id = c.session_id();
   int64_t now = NowMs();
   evidence_[id].heard_ms = now;
   evidence_[id].handshake = false;
@@ -467,11 +463,12 @@ void Cluster::CheckLiveness() {
   for (const MemberSlot& m : members_) {
     if (m.server == nullptr || m.paused) continue;
     for (const auto& [id, c] : m.connections) {
-      if (c->closing() || c->state != server::Connection::State::kOpen || c->pipeline.empty()) {
+      if (c->closing() || c->state() != server::Connection::State::kOpen ||
+          c->pipeline().empty()) {
         continue;
       }
-      evidence_[c->session_id].heard_ms = now;
-      evidence_[c->session_id].handshake = false;
+      evidence_[c->session_id()].heard_ms = now;
+      evidence_[c->session_id()].handshake = false;
     }
   }
   leader_since_ms_.resize(size(), -1);

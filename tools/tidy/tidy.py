@@ -30,7 +30,8 @@ ALLOWED = {
     "statemachine": {"base", "proto", "tree", "watch", "session", "statemachine"},
     # Raft's transport opens every connection with the members' handshake (net/peer_auth.h).
     "consensus": {"base", "net", "consensus"},
-    # TLS over a caller-owned stream (OpenSSL memory BIOs), shared by server and client.
+    # Framing and TLS over a caller-owned stream (OpenSSL memory BIOs), shared by server and
+    # client.
     "net": {"base", "net"},
     "server": {"base", "proto", "tree", "watch", "session", "statemachine", "consensus", "net",
                "server"},
@@ -38,8 +39,9 @@ ALLOWED = {
     "client": {"base", "proto", "tree", "net", "client", "paddock"},
     # The shell sees only the public client API (paddock/) and base/, never the library's insides.
     "cli": {"base", "cli", "paddock"},
-    # bench/ (paddock-bench, paddock-micro): the public client, the codec and the pure modules.
-    "bench": {"base", "proto", "tree", "session", "watch", "client", "paddock"},
+    # bench/ (paddock-bench, paddock-micro): the public client, the codec, the framing and the
+    # pure modules.
+    "bench": {"base", "net", "proto", "tree", "session", "watch", "client", "paddock"},
 }
 BANNED = [
     (re.compile(r"\bthrow\b"), "throw (no exceptions in src/)"),

@@ -44,7 +44,7 @@ void Dump(Server& s, Json& out) {
 
 int64_t SessionOfConnection(const Server& s, int64_t connection_id) {
   auto it = s.connections().find(connection_id);
-  return it == s.connections().end() ? 0 : it->second->session_id;
+  return it == s.connections().end() ? 0 : it->second->session_id();
 }
 
 // Like ZooKeeper, the watch commands cover the data-watch table.

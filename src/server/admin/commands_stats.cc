@@ -45,23 +45,23 @@ Json ServerStatsObject(const Server& s) {
 
 Json ConnectionInfo(const Connection& c, bool brief) {
   Json o = Json::object();
-  o["remote_socket_address"] = c.remote_ip + ":" + std::to_string(c.remote_port);
+  o["remote_socket_address"] = c.remote_ip() + ":" + std::to_string(c.remote_port());
   o["interest_ops"] = c.closing() ? 0 : 1;
-  o["outstanding_requests"] = c.pipeline.size();
-  o["packets_received"] = c.packets_received;
-  o["packets_sent"] = c.packets_sent;
+  o["outstanding_requests"] = c.pipeline().size();
+  o["packets_received"] = c.packets_received();
+  o["packets_sent"] = c.packets_sent();
   if (brief) return o;
-  o["session_id"] = c.session_id;
-  o["last_operation"] = proto::OpShortName(c.last_op);
-  o["established"] = c.established_wall_ms;
-  o["session_timeout"] = c.timeout_ms;
-  o["last_cxid"] = c.last_cxid;
-  o["last_zxid"] = c.last_zxid;
-  o["last_response_time"] = c.last_response_wall_ms;
-  o["last_latency"] = c.latency.last_ms;
-  o["min_latency"] = c.latency.Min();
-  o["avg_latency"] = c.latency.AverageWhole();
-  o["max_latency"] = c.latency.max_ms;
+  o["session_id"] = c.session_id();
+  o["last_operation"] = proto::OpShortName(c.last_op());
+  o["established"] = c.established_wall_ms();
+  o["session_timeout"] = c.timeout_ms();
+  o["last_cxid"] = c.last_cxid();
+  o["last_zxid"] = c.last_zxid();
+  o["last_response_time"] = c.last_response_wall_ms();
+  o["last_latency"] = c.latency().last_ms;
+  o["min_latency"] = c.latency().Min();
+  o["avg_latency"] = c.latency().AverageWhole();
+  o["max_latency"] = c.latency().max_ms;
   return o;
 }
 

@@ -1,14 +1,14 @@
-#include "proto/frame.h"
+#include "net/frame_reader.h"
 
 #include "base/assert.h"
 
-namespace paddock::proto {
+namespace paddock::net {
 namespace {
 
-int32_t ReadBigEndian32(const char* p) {
+uint32_t ReadBigEndian32(const char* p) {
   uint32_t u = 0;
   for (int i = 0; i < 4; i++) u = (u << 8) | static_cast<uint8_t>(p[i]);
-  return static_cast<int32_t>(u);
+  return u;
 }
 
 void WriteBigEndian32(char* p, uint32_t v) {
@@ -20,10 +20,39 @@ void WriteBigEndian32(char* p, uint32_t v) {
 
 }  // namespace
 
+FrameReader::FrameReader(Limits limits) { set_limits(limits); }
+
+void FrameReader::set_limits(Limits limits) {
+  PADDOCK_ASSERT(limits.payload_bytes_min <= limits.payload_bytes_max);
+  PADDOCK_ASSERT(limits.payload_bytes_max <= INT32_MAX);
+  payload_bytes_min_ = limits.payload_bytes_min;
+  payload_bytes_max_ = limits.payload_bytes_max;
+}
+
+uint32_t FrameReader::HeadLength() const {
+  PADDOCK_ASSERT(buffered() >= 4);
+  return ReadBigEndian32(Data().data());
+}
+
 bool FrameReader::PeekInt(int32_t* v) const {
   if (buffered() < 4) return false;
-  *v = ReadBigEndian32(Data().data());
+  *v = static_cast<int32_t>(HeadLength());
   return true;
+}
+
+uint32_t FrameReader::bad_length() const {
+  uint32_t length = HeadLength();
+  PADDOCK_ASSERT(!InLimits(length));
+  return length;
+}
+
+size_t FrameReader::BytesWanted() const {
+  size_t have = buffered();
+  if (have < 4) return 4 - have;
+  uint32_t length = HeadLength();
+  if (!InLimits(length)) return 0;
+  size_t frame = 4 + static_cast<size_t>(length);
+  return have >= frame ? 0 : frame - have;
 }
 
 void FrameReader::Borrow(std::string_view bytes) {
@@ -54,9 +83,9 @@ FrameReader::Next FrameReader::Pop(std::string_view* payload) {
     buf_.erase(0, pos_);
     pos_ = 0;
   }
-  int32_t length = 0;
-  if (!PeekInt(&length)) return Next::kNeedMore;
-  if (length < 0 || length > frame_bytes_max_) return Next::kTooLarge;
+  if (buffered() < 4) return Next::kNeedMore;
+  uint32_t length = HeadLength();
+  if (!InLimits(length)) return Next::kBadLength;
   auto n = static_cast<size_t>(length);
   if (buffered() < 4 + n) return Next::kNeedMore;
   *payload = Data().substr(4, n);
@@ -74,6 +103,13 @@ void AppendFrame(std::string* out, std::string_view payload) {
   FinishFrame(out, at);
 }
 
+void AppendFrame(std::string* out, uint8_t type, std::string_view body) {
+  size_t at = BeginFrame(out);
+  out->push_back(static_cast<char>(type));
+  out->append(body);
+  FinishFrame(out, at);
+}
+
 size_t BeginFrame(std::string* out) {
   size_t at = out->size();
   out->append(4, '\0');
@@ -87,4 +123,4 @@ void FinishFrame(std::string* out, size_t offset) {
   WriteBigEndian32(out->data() + offset, static_cast<uint32_t>(n));
 }
 
-}  // namespace paddock::proto
+}  // namespace paddock::net
