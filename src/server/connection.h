@@ -171,18 +171,23 @@ class Connection {
   void BeginClose(const char* reason);
 
   int64_t id_;
-  bool reading_paused_ = false;
   size_t max_unsent_bytes_ = SIZE_MAX;
   int64_t output_progress_mono_ms_ = 0;
 
  private:
-  // Small fields together: an idle connection's size matters.
+  // Small fields together: an idle connection's size matters (reading_paused_, the
+  // subclass's, fills the last byte of these sixteen).
   State state_ = State::kHandshake;
   int32_t timeout_ms_ = 0;
   int remote_port_ = 0;
   bool old_client_ = false;
   bool closed_by_peer_ = false;
   bool counted_per_ip_ = false;
+
+ protected:
+  bool reading_paused_ = false;
+
+ private:
   int32_t last_op_ = 0;
   int32_t last_cxid_ = 0;
   int64_t session_id_ = 0;

@@ -34,12 +34,15 @@ void SessionDriver::Follow(const session::SessionTable& table, int64_t now_ms) {
 }
 
 void SessionDriver::NoteEvidence(int64_t id, int64_t heard_ms) {
-  auto [it, inserted] = evidence_ms_.try_emplace(id, heard_ms);
-  if (!inserted) it->second = std::max(it->second, heard_ms);
   auto c = closing_.find(id);
   if (c != closing_.end()) {
     c->second.deadline_ms = std::max(c->second.deadline_ms, heard_ms + c->second.timeout_ms);
   }
+  // Evidence is kept to be passed on; standalone there is nobody to tell, and an idle session
+  // then costs no entry here.
+  if (!options_.ensemble) return;
+  auto [it, inserted] = evidence_ms_.try_emplace(id, heard_ms);
+  if (!inserted) it->second = std::max(it->second, heard_ms);
 }
 
 void SessionDriver::Heard(int64_t id, int64_t now_ms) {

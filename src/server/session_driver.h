@@ -117,7 +117,7 @@ class SessionDriver {
   Options options_;
   session::ExpiryQueue liveness_;
   std::map<int64_t, ClosingSession> closing_;
-  std::unordered_map<int64_t, int64_t> evidence_ms_;  // session -> last heard, anywhere
+  std::unordered_map<int64_t, int64_t> evidence_ms_;  // session -> last heard, anywhere (ensemble)
   std::unordered_map<int64_t, int64_t> heard_here_;   // heard here since the last heartbeat
   int64_t hold_until_ms_ = 0;
 };

@@ -64,11 +64,17 @@ void SessionBook::Connected(int64_t id, const std::string& address, int32_t time
   it->second.client_address = address;
 }
 
-void SessionBook::Disconnected(int64_t id, DisconnectBy by, const std::string& reason) {
+std::string SessionBook::Live::LastDisconnect() const {
+  return disconnected ? DescribeDisconnect(disconnect_by, disconnect_reason) : std::string();
+}
+
+void SessionBook::Disconnected(int64_t id, DisconnectBy by, const char* reason) {
   auto it = live_.find(id);
   if (it == live_.end()) return;
   it->second.connected = false;
-  it->second.last_disconnect = DescribeDisconnect(by, reason);
+  it->second.disconnected = true;
+  it->second.disconnect_by = by;
+  it->second.disconnect_reason = reason;
 }
 
 void SessionBook::ExpiryDecided(int64_t id, int64_t now_ms) {
@@ -90,7 +96,7 @@ const EndedSession& SessionBook::Ended(int64_t id, EndReason reason, int64_t eph
     e.created_wall_ms = it->second.created_wall_ms;
     e.timeout_ms = it->second.timeout_ms;
     e.client_address = it->second.client_address;
-    e.last_disconnect = it->second.last_disconnect;
+    e.last_disconnect = it->second.LastDisconnect();
     if (reason == EndReason::kExpired) e.silence_ms = it->second.silence_ms;
     live_.erase(it);
   }

@@ -29,7 +29,7 @@ namespace paddock::server::admin {
 enum class EndReason { kClosed, kExpired };
 
 // How a connection ended, as far as its session is concerned.
-enum class DisconnectBy { kClient, kNetwork, kServer };
+enum class DisconnectBy : uint8_t { kClient, kNetwork, kServer };
 
 struct EndedSession {
   int64_t session_id = 0;
@@ -55,14 +55,19 @@ class SessionBook {
   static constexpr size_t kEndedMax = 1000;
   static constexpr int64_t kEndedKeepMs = 10 * 60 * 1000;
 
+  // Kept small (one per live session): the disconnect is described only when asked.
   struct Live {
     int64_t created_wall_ms = -1;
-    int32_t timeout_ms = 0;  // negotiated; a reattach may change it
     int64_t last_heard_ms = 0;  // monotonic
+    int64_t silence_ms = -1;    // set when this server decides the expiry
+    int32_t timeout_ms = 0;     // negotiated; a reattach may change it
     bool connected = false;
+    bool disconnected = false;  // a connection of the session here ended: how, below
+    DisconnectBy disconnect_by = DisconnectBy::kClient;
+    const char* disconnect_reason = "";  // static storage (Connection::close_reason)
     std::string client_address;
-    std::string last_disconnect;
-    int64_t silence_ms = -1;  // set when this server decides the expiry
+    // How its last connection here ended, "" if none did.
+    std::string LastDisconnect() const;
   };
 
   // A session created by an applied createSession txn (wall_ms: the txn's time).
@@ -74,8 +79,9 @@ class SessionBook {
   void Heard(int64_t id, int64_t heard_ms);
   // A connection took the session, with this negotiated timeout.
   void Connected(int64_t id, const std::string& address, int32_t timeout_ms);
-  // The session's connection here ended; `reason` is the connection's own close reason.
-  void Disconnected(int64_t id, DisconnectBy by, const std::string& reason);
+  // The session's connection here ended; `reason` is the connection's own close reason, a
+  // string of static storage (a literal or uv_strerror's).
+  void Disconnected(int64_t id, DisconnectBy by, const char* reason);
   // This server decided to expire the session: remembers the silence so far.
   void ExpiryDecided(int64_t id, int64_t now_ms);
   // The session's close or expiry was applied (wall_ms: the txn's time): moves it to the

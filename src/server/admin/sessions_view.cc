@@ -77,7 +77,7 @@ void AddLiveness(Server& s, int64_t id, int32_t table_timeout_ms, int64_t mono, 
   o["last_heard_ms_ago"] = live != nullptr ? Json(mono - live->last_heard_ms) : Json(nullptr);
   o["created"] = live != nullptr && live->created_wall_ms >= 0 ? Json(live->created_wall_ms)
                                                                : Json(nullptr);
-  o["last_disconnect"] = live != nullptr ? live->last_disconnect : "";
+  o["last_disconnect"] = live != nullptr ? live->LastDisconnect() : "";
   o["client_address"] = live != nullptr ? live->client_address : "";
 }
 
