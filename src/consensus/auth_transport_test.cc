@@ -7,6 +7,7 @@
 // never answers fails the connect after the timeout, or cancels it when the transport closes;
 // and every handle is closed and freed on close, and on a release without close.
 #include "testing/free_port.h"
+#include "testing/uv_loop.h"
 #include "consensus/auth_transport.h"
 
 #include <gtest/gtest.h>
@@ -107,16 +108,7 @@ class AuthTransportTest : public ::testing::Test {
   }
 
   bool RunUntil(const std::function<bool()>& done, int ms = 5000) {
-    uv_timer_t t;
-    uv_timer_init(&loop_, &t);
-    bool expired = false;
-    t.data = &expired;
-    uv_timer_start(&t, [](uv_timer_t* h) { *static_cast<bool*>(h->data) = true; },
-                   static_cast<uint64_t>(ms), 0);
-    while (!done() && !expired) uv_run(&loop_, UV_RUN_ONCE);
-    uv_close(reinterpret_cast<uv_handle_t*>(&t), nullptr);
-    uv_run(&loop_, UV_RUN_NOWAIT);
-    return done();
+    return testing::RunLoopUntil(&loop_, done, ms);
   }
 
   // A raw listening socket at member `id`'s address: the kernel completes TCP connects, and

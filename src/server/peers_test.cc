@@ -5,6 +5,7 @@
 // a link either way, and a stranger that skips the handshake, or says nothing for the
 // handshake timeout, is closed without disturbing the members' links.
 #include "testing/free_port.h"
+#include "testing/uv_loop.h"
 #include "server/peers.h"
 
 #include <gtest/gtest.h>
@@ -74,18 +75,8 @@ class PeerNetTest : public ::testing::Test {
         [this, id](int peer, bool up) { links_[id].emplace_back(peer, up); });
   }
 
-  // Runs the loop until `done` holds, at most `ms` milliseconds.
   bool RunUntil(const std::function<bool()>& done, int ms = 5000) {
-    uv_timer_t t;
-    uv_timer_init(&loop_, &t);
-    bool expired = false;
-    t.data = &expired;
-    uv_timer_start(&t, [](uv_timer_t* h) { *static_cast<bool*>(h->data) = true; },
-                   static_cast<uint64_t>(ms), 0);
-    while (!done() && !expired) uv_run(&loop_, UV_RUN_ONCE);
-    uv_close(reinterpret_cast<uv_handle_t*>(&t), nullptr);
-    uv_run(&loop_, UV_RUN_NOWAIT);
-    return done();
+    return testing::RunLoopUntil(&loop_, done, ms);
   }
 
   uv_loop_t loop_{};
