@@ -33,7 +33,9 @@ struct NetworkClient::Conn {
   bool tcp_open = false;
   bool resolving = false;
   bool closed = false;
-  net::FrameReader frames{{0, 0xfffff + 1024}};
+  // The server's reply limit (jute.maxbuffer) plus room for a reply header, as a reply to a
+  // read of a largest node carries both.
+  net::FrameReader frames{{0, proto::kJuteMaxBufferDefault + 1024}};
   std::unique_ptr<net::TlsChannel> tls;  // when options.tls is enabled
   char buf[65536];
 };
