@@ -36,13 +36,16 @@
 //  * DiskFault: raft_fixture_io_fault. The stub counts I/O calls: appends, truncations, term and
 //    vote writes, loads, and message sends (snapshot writes are not counted). After `delay`
 //    more such calls, the next `repeat` fail with RAFT_IOERR (repeat < 0: all of them). A failed
-//    append fail-stops the member, as LibraftLog aborts the process; a failed term, vote or
-//    truncate write makes libraft itself stop the member (role kUnavailable, for good); a
-//    failed send is ignored by libraft, like a lost message.
+//    append fail-stops the member, as LibraftLog aborts the process: libraft never sees the
+//    failure, and nothing the dead process would do reaches the disk or the network (sim_disk.h);
+//    a failed term, vote or truncate write makes libraft itself stop the member (role
+//    kUnavailable, for good; production's LibraftLog then aborts, and tests/sim's Cluster
+//    restarts such a member); a failed send is a lost message, reported through its callback
+//    at the end of the step as raft_uv reports one.
 //
 // Limits:
-//  * A restarted member keeps no log entries before its snapshot (production keeps `trailing`
-//    of them), so a follower that needs one of those from it gets a snapshot instead.
+//  * A restarted member keeps the `trailing` entries before its own snapshot, as production does
+//    (sim_disk.h), but production also bounds them by bytes; the simulation counts entries only.
 //  * Snapshots are taken in the apply that crosses the threshold (fsm v2; production forks, fsm
 //    v3) and production's byte bound on the entries between snapshots is not modelled.
 //  * A crash lets the disk writes already submitted land (one legal outcome; losing them is

@@ -16,8 +16,10 @@
 //   submit append   -> its entries get indices [next, next + n)        (next advances)
 //   truncate(t)     -> recorded entries >= t dropped, in-flight appends clipped, next = t
 //   install (put 0) -> in-flight appends clipped to nothing, next = snapshot + 1
-//   append lands    -> its unclipped entries above the snapshot join the record
-//   snapshot lands  -> recorded entries the snapshot covers are dropped
+//   append lands    -> its unclipped entries join the record (after a gap only a snapshot that
+//                      landed first covers, the record restarts at them)
+//   snapshot lands  -> recorded entries the snapshot covers are dropped, but its `trailing`
+//   (own)              ones; an installed snapshot (trailing 0) drops them all
 //
 // A snapshot of its own keeps the `trailing` entries before it, as raft_uv does (an installed
 // one replaces the whole log). Load is interposed too: it hands libraft the stub's term, vote
