@@ -315,6 +315,11 @@ class ConfigTest(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("clientPort", r.stderr)
 
+    def test_refused_zookeeper_key_stops_startup_naming_it(self):
+        r = self.run_server("dataDir=DATA\nreadonlymode.enabled=true\n")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("readonlymode.enabled=true: Paddock has no read-only mode", r.stderr)
+
     def test_min_timeout_above_max_is_refused(self):
         r = self.run_server("dataDir=DATA\nminSessionTimeout=5000\nmaxSessionTimeout=4000\n")
         self.assertNotEqual(r.returncode, 0)
