@@ -47,7 +47,8 @@ Status ParseBool(const std::string& key, const std::string& value, bool* out) {
 
 std::set<std::string> ParseWhitelist(const std::string& value) {
   static const std::set<std::string> kAll = {"ruok", "srvr", "stat", "cons", "crst", "dump", "envi",
-                                             "conf", "wchs", "wchc", "wchp", "mntr", "srst", "isro"};
+                                             "conf", "wchs", "wchc", "wchp", "mntr", "srst", "isro",
+                                             "dirs", "gtmk", "stmk", "hash"};
   std::set<std::string> out;
   std::stringstream ss(value);
   std::string item;

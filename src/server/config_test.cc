@@ -223,6 +223,9 @@ TEST(Config, StarWhitelistsEveryFourLetterWord) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->four_letter_words.count("mntr"), 1u);
   EXPECT_EQ(c->four_letter_words.count("wchp"), 1u);
+  for (const char* word : {"dirs", "gtmk", "stmk", "hash"}) {
+    EXPECT_EQ(c->four_letter_words.count(word), 1u) << word;
+  }
 }
 
 TEST(Config, MalformedValueNamesTheKey) {

@@ -156,6 +156,20 @@ class BadInputTest(PaddockTestCase):
         self.assertEqual(out, "stat is not executed because it is not in the whitelist.\n")
         self.assertIn("Mode: standalone", zkservers.four_letter_word(self.server.port, "srvr"))
 
+    def test_stmk_waits_for_its_mask_sent_after_the_word(self):
+        self.server.stop()
+        self.server = zkservers.start_paddock(self.tmp.name + "/c", {"4lw.commands.whitelist": "*"})
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=5) as s:
+            s.sendall(b"stmk\x00\x00\x00")
+            time.sleep(0.2)
+            s.sendall(b"\x00\x00\x00\x01\x02")
+            s.shutdown(socket.SHUT_WR)
+            answer = b""
+            while chunk := s.recv(4096):
+                answer += chunk
+        self.assertEqual(answer, b"258")
+        self.assertEqual(zkservers.four_letter_word(self.server.port, "gtmk"), "258")
+
 
 class ConnectionLimitTest(PaddockTestCase):
     extra_cfg = {"tickTime": 500, "maxClientCnxns": 3, "paddock.handshakeTimeoutMs": 300}
