@@ -40,6 +40,12 @@ bool FrameReader::PeekInt(int32_t* v) const {
   return true;
 }
 
+bool FrameReader::Peek(size_t n, std::string_view* out) const {
+  if (buffered() < n) return false;
+  *out = Data().substr(0, n);
+  return true;
+}
+
 uint32_t FrameReader::bad_length() const {
   uint32_t length = HeadLength();
   PADDOCK_ASSERT(!InLimits(length));

@@ -56,6 +56,8 @@ class FrameReader {
   size_t BytesWanted() const;
   // The first four buffered bytes as a big-endian int, if there are four (4lw detection).
   bool PeekInt(int32_t* v) const;
+  // The first n buffered bytes, if there are n (a four-letter word with its argument).
+  bool Peek(size_t n, std::string_view* out) const;
   size_t buffered() const { return borrowed_.size() + buf_.size() - pos_; }
 
  private:

@@ -2,7 +2,8 @@
 //
 // The file is Java-properties text (key=value, key: value or key value; # and ! comments).
 // Known keys are parsed and validated; a malformed value stops start-up with an error naming the
-// key. Unknown keys are logged and ignored, as ZooKeeper does. Paddock's own keys start with
+// key. A ZooKeeper key Paddock does not honour is logged (harmless) or refused (see KeyClass).
+// Unknown keys are logged and ignored, as ZooKeeper accepts them. Paddock's own keys start with
 // "paddock.". Plain value type.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -29,6 +31,15 @@ struct ServerEntry {
 
   std::string RaftAddress() const { return host + ":" + std::to_string(raft_port); }
 };
+
+// How Paddock treats a zoo.cfg key (README "zoo.cfg keys"). Honoured: implemented as in
+// ZooKeeper. Mapped: sets Paddock's equivalent. Logged: accepted, changes nothing a client sees,
+// one info line names it. Refused: start-up stops naming it and saying what to do; some refused
+// keys accept a harmless value (e.g. readonlymode.enabled=false), which is then logged.
+enum class KeyClass { kHonoured, kMapped, kLogged, kRefused };
+const char* KeyClassName(KeyClass c);
+// Every key of the table, sorted: exact names, "prefix.N" (digits) and "prefix.*" patterns.
+std::vector<std::pair<std::string, KeyClass>> ZooCfgKeys();
 
 // Parses the value of a server.N line; the error names the key.
 Result<ServerEntry> ParseServerEntry(const std::string& key, const std::string& value);
@@ -91,6 +102,7 @@ struct Config {
   std::string ssl_protocol = "TLSv1.2";       // ZooKeeper 3.8's default
   std::vector<std::string> ssl_enabled_protocols;  // empty: ssl_protocol alone
   std::vector<std::string> ssl_cipher_suites;      // IANA names; empty: OpenSSL's defaults
+  std::vector<std::string> ignored_keys;  // known keys accepted without effect: logged at start
   std::string source;  // the file read, for `conf`
   std::string text;    // its contents, for the admin command initial_configuration
 

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 namespace paddock::server {
 namespace {
@@ -33,7 +35,163 @@ TEST(Config, ReadsZooCfgKeysWithAnySeparatorAndComments) {
   EXPECT_EQ(c->client_port, 2191);
   EXPECT_EQ(c->SessionTimeoutMinMs(), 1000);
   EXPECT_EQ(c->four_letter_words, (std::set<std::string>{"ruok", "stat"}));
-  EXPECT_EQ(unknown, std::vector<std::string>{"autopurge.snapRetainCount"});
+  EXPECT_EQ(unknown, std::vector<std::string>{});
+  EXPECT_EQ(c->ignored_keys, std::vector<std::string>{"autopurge.snapRetainCount"});
+}
+
+TEST(Config, UnknownKeysAreCollectedNotFatal) {
+  std::vector<std::string> unknown;
+  Result<Config> c = ParseConfig("my.own.tool.setting=3\nzookeeper.notAKey=1\n", &unknown);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(unknown, (std::vector<std::string>{"my.own.tool.setting", "zookeeper.notAKey"}));
+  EXPECT_TRUE(c->ignored_keys.empty());
+}
+
+// Each refused key stops start-up with the key named and what to do ("remove ...", "set it to").
+TEST(ConfigKeys, RefusedKeysNameTheKeyAndSayWhatToDo) {
+  const std::vector<std::string> refused = {
+      "dynamicConfigFile=/etc/zookeeper/zoo.cfg.dynamic",
+      "group.1=1:2:3",
+      "weight.2=1",
+      "ssl.quorum.keyStore.location=/k.pem",
+      "sslQuorum=true",
+      "authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider",
+      "authProvider.sasl=com.example.MyProvider",
+      "readonlymode.enabled=true",
+      "zookeeper.readonlymode.enabled=TRUE",
+      "localSessionsEnabled=true",
+      "quorum.auth.enableSasl=true",
+      "quorum.auth.serverRequireSasl=true",
+      "quorum.auth.learnerRequireSasl=true",
+      "reconfigEnabled=true",
+      "standaloneEnabled=false",
+      "peerType=observer",
+      "observerMasterPort=2191",
+      "portUnification=true",
+      "client.portUnification=true",
+      "secureClientPortAddress=10.0.0.1",
+      "ssl.context.supplier.class=com.example.Ctx",
+      "ssl.crl=true",
+      "ssl.ocsp=true",
+      "ssl.authProvider=sasl",
+      "sessionRequireClientSASLAuth=true",
+      "enforce.auth.enabled=true",
+      "DigestAuthenticationProvider.enabled=false",
+      "DigestAuthenticationProvider.digestAlg=SHA3-256",
+      "X509AuthenticationProvider.superUser=CN=admin",
+      "skipACL=yes",
+      "enforceQuota=true",
+      "maxCnxns=100",
+      "audit.enable=true",
+      "emulate353TTLNodes=true",
+      "admin.forceHttps=true",
+      "quorumListenOnAllIPs=true",
+      "leaderServes=no",
+      "oraclePath=/oracle",
+      "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
+  };
+  for (const auto& line : refused) {
+    Result<Config> c = ParseConfig(line + "\n", nullptr);
+    ASSERT_FALSE(c.ok()) << line;
+    const std::string key = line.substr(0, line.find('='));
+    const std::string m = c.status().message();
+    EXPECT_EQ(m.rfind(key, 0), 0u) << line << ": " << m;
+    EXPECT_TRUE(m.find("remove") != std::string::npos || m.find("set it to") != std::string::npos)
+        << m;
+  }
+}
+
+TEST(ConfigKeys, RefusedKeysAcceptTheirHarmlessValuesAndLogThem) {
+  for (const std::string line :
+       {"readonlymode.enabled=false", "sslQuorum=false", "localSessionsEnabled=false",
+        "reconfigEnabled=false", "standaloneEnabled=true", "quorum.auth.enableSasl=false",
+        "peerType=participant", "maxCnxns=0", "skipACL=no", "leaderServes=yes",
+        "DigestAuthenticationProvider.enabled=true",
+        "authProvider.1=org.apache.zookeeper.server.auth.DigestAuthenticationProvider",
+        "metricsProvider.className=org.apache.zookeeper.metrics.impl.DefaultMetricsProvider"}) {
+    Result<Config> c = ParseConfig(line + "\n", nullptr);
+    ASSERT_TRUE(c.ok()) << line << ": " << c.status().message();
+    EXPECT_EQ(c->ignored_keys, std::vector<std::string>{line.substr(0, line.find('='))});
+  }
+  EXPECT_FALSE(ParseConfig("sslQuorum=maybe\n", nullptr).ok());
+}
+
+TEST(ConfigKeys, HarmlessKeysAreLoggedOncePerLine) {
+  std::vector<std::string> unknown;
+  Result<Config> c = ParseConfig(
+      "preAllocSize=65536\nautopurge.purgeInterval=1\njvm.pause.monitor=true\n"
+      "zookeeper.nio.numWorkerThreads=8\nmetricsProvider.httpPort=7000\n"
+      "admin.idleTimeout=30000\n",
+      &unknown);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(unknown.empty());
+  EXPECT_EQ(c->ignored_keys,
+            (std::vector<std::string>{"preAllocSize", "autopurge.purgeInterval",
+                                      "jvm.pause.monitor", "zookeeper.nio.numWorkerThreads",
+                                      "metricsProvider.httpPort", "admin.idleTimeout"}));
+}
+
+TEST(ConfigKeys, SnapCountSetsTheSnapshotThreshold) {
+  EXPECT_EQ(ParseConfig("snapCount=50000\n", nullptr)->SnapshotThreshold(), 50000u);
+  const std::string three =
+      "server.1=127.0.0.1:2888:3888\nserver.2=127.0.0.1:2889:3889\nserver.3=127.0.0.1:2890:3890\n";
+  EXPECT_EQ(ParseConfig(three + "snapCount=2000\n", nullptr)->SnapshotThreshold(), 2000u);
+  EXPECT_TRUE(ParseConfig("snapCount=2000\n", nullptr)->ignored_keys.empty());
+  Result<Config> bad = ParseConfig("snapCount=-5\n", nullptr);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("invalid value for snapCount"), std::string::npos);
+  Result<Config> both = ParseConfig("snapCount=2000\npaddock.snapshotThreshold=3000\n", nullptr);
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.status().message().find("keep one of them"), std::string::npos);
+}
+
+TEST(ConfigKeys, SessionlessTimeoutAndPasswordPathAreMapped) {
+  EXPECT_EQ(ParseConfig("nio.sessionlessCnxnTimeout=750\n", nullptr)->handshake_timeout_ms, 750);
+  EXPECT_EQ(ParseConfig("zookeeper.nio.sessionlessCnxnTimeout=900\n", nullptr)
+                ->handshake_timeout_ms,
+            900);
+  std::filesystem::path file = std::filesystem::temp_directory_path() / "paddock-cfg-pw.txt";
+  std::ofstream(file) << "s3cret\n";
+  Result<Config> c = ParseConfig("ssl.keyStore.passwordPath=" + file.string() + "\n", nullptr);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->ssl_key_store_password, "s3cret");
+  std::filesystem::remove(file);
+  Result<Config> missing =
+      ParseConfig("ssl.keyStore.passwordPath=" + file.string() + "\n", nullptr);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message().rfind("ssl.keyStore.passwordPath: cannot read", 0), 0u);
+}
+
+// The README's "zoo.cfg keys" table lists exactly the parser's keys with the same classes.
+TEST(ConfigKeys, ReadmeTableMatchesTheParser) {
+  std::ifstream f(PADDOCK_README_PATH);
+  ASSERT_TRUE(f) << PADDOCK_README_PATH;
+  std::string line;
+  bool in_section = false;
+  std::map<std::string, std::string> readme;
+  while (std::getline(f, line)) {
+    if (line.rfind("## ", 0) == 0) in_section = line == "## zoo.cfg keys";
+    if (!in_section || line.rfind("| `", 0) != 0) continue;
+    size_t key_end = line.find("` |", 3);
+    ASSERT_NE(key_end, std::string::npos) << line;
+    size_t class_end = line.find(" |", key_end + 3);
+    std::string key = line.substr(3, key_end - 3);
+    std::string cls = line.substr(key_end + 4, class_end - key_end - 4);
+    EXPECT_TRUE(readme.emplace(key, cls).second) << "listed twice: " << key;
+  }
+  std::map<std::string, std::string> code;
+  for (const auto& [key, cls] : ZooCfgKeys()) code.emplace(key, KeyClassName(cls));
+  for (const auto& [key, cls] : code) {
+    auto it = readme.find(key);
+    if (it == readme.end()) {
+      ADD_FAILURE() << "README zoo.cfg keys lacks `" << key << "` (" << cls << ")";
+    } else {
+      EXPECT_EQ(it->second, cls) << key;
+    }
+  }
+  for (const auto& [key, cls] : readme) {
+    EXPECT_EQ(code.count(key), 1u) << "README lists `" << key << "`, the parser does not";
+  }
 }
 
 TEST(Config, HandshakeTimeoutDefaultsToTenSecondsAndIsConfigurable) {
@@ -65,6 +223,9 @@ TEST(Config, StarWhitelistsEveryFourLetterWord) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->four_letter_words.count("mntr"), 1u);
   EXPECT_EQ(c->four_letter_words.count("wchp"), 1u);
+  for (const char* word : {"dirs", "gtmk", "stmk", "hash"}) {
+    EXPECT_EQ(c->four_letter_words.count(word), 1u) << word;
+  }
 }
 
 TEST(Config, MalformedValueNamesTheKey) {
@@ -154,7 +315,8 @@ TEST(Config, ReadsZooKeepersSslKeys) {
   EXPECT_EQ(c->ssl_protocol, "TLSv1.3");
   EXPECT_EQ(c->ssl_enabled_protocols, (std::vector<std::string>{"TLSv1.2", "TLSv1.3"}));
   EXPECT_EQ(c->ssl_cipher_suites.size(), 2u);
-  EXPECT_EQ(unknown, std::vector<std::string>{"serverCnxnFactory"});
+  EXPECT_TRUE(unknown.empty());
+  EXPECT_EQ(c->ignored_keys, std::vector<std::string>{"serverCnxnFactory"});
   EXPECT_TRUE(ParseConfig("clientPort=2181\nsecureClientPort=2281\nssl.keyStore.location=/k\n",
                           nullptr)->PlainPortEnabled());
   EXPECT_EQ(ParseConfig("ssl.clientAuth=NONE\n", nullptr)->ssl_client_auth,

@@ -240,6 +240,20 @@ std::string Envi() {
   return o.str();
 }
 
+// As ZooKeeper's dirs: the bytes under its snapshot and log directories, here the same Raft
+// directory (conf's dataDirSize and dataLogSize).
+std::string Dirs(const Server& s) {
+  const int64_t bytes = DirBytes(s.config().RaftDir());
+  return "datadir_size: " + std::to_string(bytes) + "\nlogdir_size: " + std::to_string(bytes) +
+         "\n";
+}
+
+int64_t ReadBigEndian64(std::string_view b) {
+  uint64_t u = 0;
+  for (size_t i = 0; i < 8; i++) u = (u << 8) | static_cast<uint8_t>(b[i]);
+  return static_cast<int64_t>(u);
+}
+
 std::string Conf(const Server& s) {
   const Config& c = s.config();
   std::ostringstream o;
@@ -264,15 +278,21 @@ const char* VersionString() { return "3.8.0-paddock-0.1.0, built on 2026-11-22 0
 
 bool IsFourLetterWord(int32_t word) { return Words().count(word) != 0; }
 
-std::string RunFourLetterWord(Server& server, int32_t word) {
+size_t FourLetterWordBytes(const Server& server, int32_t word) {
+  bool stmk = word == Word("stmk") && server.config().four_letter_words.count("stmk") != 0;
+  return stmk ? 12 : 4;
+}
+
+std::string RunFourLetterWord(Server& server, int32_t word, std::string_view argument) {
   const std::string& name = Words().at(word);
   if (server.config().four_letter_words.count(name) == 0) {
     return name + " is not executed because it is not in the whitelist.\n";
   }
   if (name == "ruok") return "imok";
   // As ZooKeeper: commands that read the server's state need a serving server.
-  static const std::set<std::string> kNeedServing = {"srvr", "stat", "cons", "mntr", "wchs", "wchc",
-                                                     "wchp", "dump", "conf", "crst", "srst"};
+  static const std::set<std::string> kNeedServing = {"srvr", "stat", "cons", "mntr", "wchs",
+                                                     "wchc", "wchp", "dump", "conf", "crst",
+                                                     "srst", "dirs", "hash"};
   if (!server.serving() && kNeedServing.count(name) != 0) {
     return "This ZooKeeper instance is not currently serving requests\n";
   }
@@ -287,6 +307,17 @@ std::string RunFourLetterWord(Server& server, int32_t word) {
   if (name == "dump") return Dump(server);
   if (name == "envi") return Envi();
   if (name == "conf") return Conf(server);
+  if (name == "dirs") return Dirs(server);
+  // ZooKeeper's trace mask selects what its TRACE logging prints; Paddock keeps and reports it,
+  // and its own log level (paddock.logLevel) decides what is logged. Decimal, no line end.
+  if (name == "gtmk") return std::to_string(server.trace_mask());
+  if (name == "stmk") {
+    server.set_trace_mask(ReadBigEndian64(argument));
+    return std::to_string(server.trace_mask());
+  }
+  // ZooKeeper prints "<zxid hex>: <digest>" per line from its digest history, which is empty with
+  // digest.enabled=false; Paddock keeps no ZooKeeper tree digests, so it answers as that.
+  if (name == "hash") return "";
   if (name == "crst") {
     for (const auto& [id, c] : server.connections()) c->ResetStats();
     return "Connection stats reset.\n";

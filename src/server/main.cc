@@ -54,6 +54,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const auto& key : unknown) PADDOCK_LOG_INFO("ignoring unknown config key key={}", key);
+  for (const auto& key : config->ignored_keys) {
+    PADDOCK_LOG_INFO("ignoring config key key={} reason=\"no effect in Paddock\"", key);
+  }
 
   paddock::SystemClock clock;
   paddock::server::Daemon daemon(*config, &clock);

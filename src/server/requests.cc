@@ -53,7 +53,10 @@ void Server::OnConnectionData(Connection& c) {
     if (c.state() == Connection::State::kHandshake) {
       int32_t word = 0;
       if (c.frames().PeekInt(&word) && IsFourLetterWord(word)) {
-        c.Send(RunFourLetterWord(*this, word));
+        std::string_view request;
+        // stmk waits for the trace mask after the word (the handshake timeout bounds the wait).
+        if (!c.frames().Peek(FourLetterWordBytes(*this, word), &request)) return;
+        c.Send(RunFourLetterWord(*this, word, request.substr(4)));
         c.Close("four-letter word");
         return;
       }

@@ -154,6 +154,9 @@ class Server {
   std::string DebugState() const;
   const ServerStats& stats() const { return stats_; }
   ServerStats& mutable_stats() { return stats_; }
+  // ZooKeeper's trace mask (gtmk, stmk): kept and reported, it changes no logging.
+  int64_t trace_mask() const { return trace_mask_; }
+  void set_trace_mask(int64_t mask) { trace_mask_ = mask; }
   const std::unordered_map<int64_t, std::unique_ptr<Connection>>& connections() const {
     return connections_;
   }
@@ -306,6 +309,8 @@ class Server {
   RoleTracker roles_;
   std::set<std::string> cleanup_pending_;
   ServerStats stats_;
+  // ZooTrace's default: client requests, server packets, sessions and warnings.
+  int64_t trace_mask_ = 306;
   admin::SessionBook session_book_;
 };
 

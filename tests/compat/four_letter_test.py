@@ -1,15 +1,19 @@
 """Four-letter words: paddock-server answers in ZooKeeper's formats.
 
 What this proves: for every command of issue #2 (ruok srvr stat cons crst dump envi conf wchs
-wchc wchp mntr srst isro) the real ZooKeeper 3.8 and paddock-server, given the same state (one
+wchc wchp mntr srst isro) and of issue #15 (dirs gtmk stmk hash) the real ZooKeeper 3.8 and
+paddock-server, given the same state (one
 session holding an ephemeral and a data watch, one child watch), answer with the same shape:
 the same lines in the same order once numbers, addresses, session ids, versions and dates are
 masked. mntr is compared by key: every key Paddock prints that ZooKeeper also knows keeps its
 name, and the first two lines (zk_version, zk_server_state) are where ZooKeeper puts them.
-Also: a command outside the whitelist answers with ZooKeeper's sentence.
+Also: a command outside the whitelist answers with ZooKeeper's sentence; stmk reads the 8-byte
+mask after the word, answers it in decimal and gtmk then reports it, on both servers. ZooKeeper
+runs with digest.enabled=false, the setting whose hash answer (empty) Paddock gives.
 """
 
 import re
+import struct
 import sys
 import tempfile
 import unittest
@@ -20,7 +24,7 @@ import jute  # noqa: E402
 import zkservers  # noqa: E402
 
 WORDS = ["ruok", "isro", "srvr", "stat", "cons", "wchs", "wchc", "wchp", "dump", "conf",
-         "crst", "srst"]
+         "crst", "srst", "dirs", "gtmk", "hash"]
 PADDOCK_ONLY_MNTR = {"zk_sessions_created", "zk_sessions_closed", "zk_sessions_expired"}
 
 
@@ -49,7 +53,8 @@ class FourLetterWordTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="paddock-4lw-")
-        cls.zk = zkservers.start_zookeeper(cls.tmp.name + "/zk")
+        cls.zk = zkservers.start_zookeeper(cls.tmp.name + "/zk",
+                                           jvm_flags=["-Dzookeeper.digest.enabled=false"])
         cls.pd = zkservers.start_paddock(cls.tmp.name + "/pd")
         cls.conns = [state(cls.zk), state(cls.pd)]
         cls.out = {}
@@ -85,12 +90,27 @@ class FourLetterWordTest(unittest.TestCase):
         self.assertEqual(unknown, set())
         self.assertIn("zk_server_state\tstandalone", self.out["pd"]["mntr"])
 
+    def test_trace_mask_words_answer_as_zookeeper(self):
+        for name, server in (("zk", self.zk), ("pd", self.pd)):
+            with self.subTest(server=name):
+                self.assertEqual(self.out[name]["gtmk"], "306")
+                self.assertEqual(self.out[name]["hash"], "")
+                self.assertRegex(self.out[name]["dirs"], r"^datadir_size: \d+\nlogdir_size: \d+\n$")
+                answer = zkservers.four_letter_word(server.port, b"stmk" + struct.pack(">q", 511))
+                self.assertEqual(answer, "511")
+                self.assertEqual(zkservers.four_letter_word(server.port, "gtmk"), "511")
+                answer = zkservers.four_letter_word(server.port, b"stmk" + struct.pack(">q", 306))
+                self.assertEqual(answer, "306")
+
     def test_command_outside_the_whitelist_is_refused_with_zookeepers_sentence(self):
         with tempfile.TemporaryDirectory() as d:
             s = zkservers.start_paddock(d, {"4lw.commands.whitelist": "srvr"})
             try:
                 self.assertEqual(zkservers.four_letter_word(s.port, "dump"),
                                  "dump is not executed because it is not in the whitelist.\n")
+                # A stmk outside the whitelist is answered at once, its mask not awaited.
+                self.assertEqual(zkservers.four_letter_word(s.port, "stmk"),
+                                 "stmk is not executed because it is not in the whitelist.\n")
             finally:
                 s.stop()
 

@@ -156,6 +156,20 @@ class BadInputTest(PaddockTestCase):
         self.assertEqual(out, "stat is not executed because it is not in the whitelist.\n")
         self.assertIn("Mode: standalone", zkservers.four_letter_word(self.server.port, "srvr"))
 
+    def test_stmk_waits_for_its_mask_sent_after_the_word(self):
+        self.server.stop()
+        self.server = zkservers.start_paddock(self.tmp.name + "/c", {"4lw.commands.whitelist": "*"})
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=5) as s:
+            s.sendall(b"stmk\x00\x00\x00")
+            time.sleep(0.2)
+            s.sendall(b"\x00\x00\x00\x01\x02")
+            s.shutdown(socket.SHUT_WR)
+            answer = b""
+            while chunk := s.recv(4096):
+                answer += chunk
+        self.assertEqual(answer, b"258")
+        self.assertEqual(zkservers.four_letter_word(self.server.port, "gtmk"), "258")
+
 
 class ConnectionLimitTest(PaddockTestCase):
     extra_cfg = {"tickTime": 500, "maxClientCnxns": 3, "paddock.handshakeTimeoutMs": 300}
@@ -314,6 +328,11 @@ class ConfigTest(unittest.TestCase):
         r = self.run_server("dataDir=DATA\nclientPort=notanumber\n")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("clientPort", r.stderr)
+
+    def test_refused_zookeeper_key_stops_startup_naming_it(self):
+        r = self.run_server("dataDir=DATA\nreadonlymode.enabled=true\n")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("readonlymode.enabled=true: Paddock has no read-only mode", r.stderr)
 
     def test_min_timeout_above_max_is_refused(self):
         r = self.run_server("dataDir=DATA\nminSessionTimeout=5000\nmaxSessionTimeout=4000\n")

@@ -86,12 +86,14 @@ def dead_port():
 def four_letter_word(port, word, host=LOOPBACK, timeout=5.0):
     """Sends a four-letter word and returns the whole text answer ('' if none).
 
+    `word` is text, or bytes for a word with an argument (stmk and its 8-byte mask).
+
     Raises OSError if the connection cannot be made. Reads until the server closes the
     connection, or until `timeout` seconds have passed in total.
     """
     deadline = time.monotonic() + timeout
     with socket.create_connection((host, port), timeout=timeout) as s:
-        s.sendall(word.encode("ascii"))
+        s.sendall(word if isinstance(word, bytes) else word.encode("ascii"))
         chunks = []
         while time.monotonic() < deadline:
             s.settimeout(max(0.05, deadline - time.monotonic()))

@@ -130,7 +130,7 @@ const std::vector<Command>& Commands() {
       {{"dirs"}, true, Dirs},
       {{"dump"}, true, Dump},
       {{"environment", "env", "envi"}, false, Environment},
-      {{"get_trace_mask", "gtmk"}, false, [](Server&, Json& o) { o["tracemask"] = 0; }},
+      {{"get_trace_mask", "gtmk"}, false, [](Server& s, Json& o) { o["tracemask"] = s.trace_mask(); }},
       {{"hash"}, true, [](Server&, Json& o) { o["digests"] = Json::array(); }},
       {{"initial_configuration", "icfg"}, true,
        [](Server& s, Json& o) { o["initial_configuration"] = s.config().text; }},
