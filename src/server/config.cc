@@ -150,6 +150,9 @@ const std::map<std::string, Setter>& Setters() {
       {"admin.serverPort", [](Config& c, auto& k, auto& v) { return ParseInt(k, v, 0, 65535, &c.admin_server_port); }},
       {"admin.commandURL", [](Config& c, auto&, auto& v) { c.admin_command_url = v; return Status::Ok(); }},
       {"paddock.logLevel", [](Config& c, auto&, auto& v) { c.log_level = v; return Status::Ok(); }},
+      {"paddock.logFile", [](Config& c, auto& k, auto& v) { c.log_file = v; return v.empty() ? Status::Error("invalid value for " + k + ": empty (expected a file path)") : Status::Ok(); }},
+      {"paddock.logFileMaxBytes", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 1024, INT64_MAX, &c.log_file_bytes_max); }},
+      {"paddock.logFiles", [](Config& c, auto& k, auto& v) { return ParseInt(k, v, 1, 1000, &c.log_files_max); }},
       {"paddock.maxUnsentBytes", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 65536, INT64_MAX, &c.max_unsent_bytes); }},
       {"paddock.handshakeTimeoutMs", [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 1, INT64_MAX, &c.handshake_timeout_ms); }},
       {"paddock.snapshotThreshold", [](Config& c, auto& k, auto& v) { return ParseInt<uint32_t>(k, v, 16, 1u << 30, &c.snapshot_threshold); }},
@@ -279,6 +282,11 @@ Status ValidateConfig(const Config& c) {
   if (kLevels.count(c.log_level) == 0) {
     return Status::Error("invalid value for paddock.logLevel: '" + c.log_level +
                          "' (expected trace, debug, info, warn, error or off)");
+  }
+  if (c.log_file.empty() && (c.log_file_bytes_max >= 0 || c.log_files_max >= 0)) {
+    return Status::Error(std::string(c.log_file_bytes_max >= 0 ? "paddock.logFileMaxBytes"
+                                                               : "paddock.logFiles") +
+                         " is set but paddock.logFile is not (the file to rotate)");
   }
   if (c.secure_client_port >= 0 && c.ssl_key_store_location.empty()) {
     return Status::Error("secureClientPort is set but ssl.keyStore.location is not (a PEM file "

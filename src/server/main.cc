@@ -53,6 +53,15 @@ int main(int argc, char** argv) {
                  config->log_level.c_str());
     return 2;
   }
+  if (!config->log_file.empty()) {
+    paddock::Status s = paddock::log::WriteToFile(config->log_file, config->LogFileBytesMax(),
+                                                  config->LogFilesMax());
+    if (!s.ok()) {
+      std::fprintf(stderr, "paddock-server: bad configuration: paddock.logFile: %s\n",
+                   s.message().c_str());
+      return 2;
+    }
+  }
   for (const auto& key : unknown) PADDOCK_LOG_INFO("ignoring unknown config key key={}", key);
 
   paddock::SystemClock clock;
