@@ -2,6 +2,7 @@
 //
 //   paddock-bench ops --connect 127.0.0.1:2181 --clients 16 --depth 16 --duration 10
 //   paddock-bench hold --connect 127.0.0.1:2181 --sessions 100000 --server-pid 1234
+//   paddock-bench --version
 //
 // Scenarios: sessions, hold, ops, expiry, churn, znodes (see scenarios.h and docs/performance.md).
 // Prints a progress line on stderr, a table on stdout and, with --json, the results as JSON.
@@ -11,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "base/version.h"
 #include "scenarios.h"
 
 namespace {
@@ -71,6 +73,7 @@ int main(int argc, char** argv) {
   CLI::App app{"paddock-bench: load scenarios for Paddock and ZooKeeper-compatible servers"};
   Options o;
   AddFlags(app, o);
+  app.set_version_flag("--version", paddock::VersionLine("paddock-bench"));
   CLI11_PARSE(app, argc, argv);
   if (paddock::bench::ParseEndpoints(o.connect).empty()) {
     std::fprintf(stderr, "paddock-bench: bad --connect %s\n", o.connect.c_str());

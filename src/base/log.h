@@ -6,12 +6,17 @@
 //
 // The level is chosen at run time (zoo.cfg `paddock.logLevel`, or --log-level); every level,
 // trace and debug included, is compiled in, so `paddock.logLevel=debug` really shows debug
-// lines. Backed by spdlog; writes to stderr. Thread-safe.
+// lines. Backed by spdlog; writes to stderr, or to a file rotated by size (zoo.cfg
+// `paddock.logFile`, `paddock.logFileMaxBytes`, `paddock.logFiles`). Thread-safe.
 #pragma once
 
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
+#include <string>
 #include <string_view>
+
+#include "base/status.h"
 
 namespace paddock::log {
 
@@ -20,6 +25,12 @@ bool SetLevel(std::string_view name);
 // The current level's name.
 std::string_view LevelName();
 void Init();
+// Sends every line to `path` instead of stderr, flushed line by line. When a line would take
+// the file past `max_bytes`, it is renamed with index 1 before its extension (p.log -> p.1.log;
+// p.1.log -> p.2.log, and so on: spdlog's names) and a new one begins; at most `files` files are kept, the current one included (files == 1: the
+// file is emptied instead). Fails, naming the file and the reason, if it cannot be opened for
+// appending. REQUIRES: Init() ran; max_bytes > 0; files >= 1; no other thread logs yet.
+Status WriteToFile(const std::string& path, int64_t max_bytes, int32_t files);
 
 }  // namespace paddock::log
 

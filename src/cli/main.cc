@@ -2,6 +2,7 @@
 //
 //   paddock-cli [-server HOSTS] [-timeout MS] [-r] [--json]            interactive shell
 //   paddock-cli [-server HOSTS] [-timeout MS] [-r] [--json] CMD ARGS   one command, then exit
+//   paddock-cli --version                                              version line, then exit
 //
 // Composition only: options (cli/options.h), a printer (cli/printer.h), a client
 // (paddock/client.h), and the shell (cli/shell.h) that parses and runs the commands.
@@ -10,6 +11,7 @@
 #include <iostream>
 #include <memory>
 
+#include "base/version.h"
 #include "cli/command.h"
 #include "cli/format.h"
 #include "cli/line_reader.h"
@@ -109,6 +111,10 @@ int main(int argc, char** argv) {
   }
   if (options->help) {
     std::cout << OptionsUsage();
+    return kExitOk;
+  }
+  if (options->version) {
+    std::cout << paddock::VersionLine("paddock-cli") << "\n";
     return kExitOk;
   }
   std::unique_ptr<Printer> out = options->json ? MakeJsonPrinter(std::cout, std::cerr)

@@ -52,6 +52,8 @@ Status ApplyOption(const std::vector<std::string>& args, size_t* i, Options* o) 
     o->json = true;
   } else if (w.name == "-h" || w.name == "--help" || w.name == "-help") {
     o->help = true;
+  } else if (w.name == "--version" || w.name == "-version") {
+    o->version = true;
   } else {
     return Status::Error("unknown option " + w.name);
   }
@@ -83,6 +85,7 @@ std::string OptionsUsage() {
          "  -timeout, --timeout MS   session timeout in ms (default 30000)\n"
          "  -r, --read-only          allow a read-only server\n"
          "  --json                   print one JSON document per command\n"
+         "  --version                print the version and git revision, then exit\n"
          "With CMD: run it once and exit (0 on success, 1 on error, 127 for an unknown "
          "command).\nWithout: an interactive shell; type help for the commands.\n";
 }

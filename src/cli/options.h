@@ -1,6 +1,7 @@
 // cli/options.h: paddock-cli's own command line (before the command, if any).
 //
 //   paddock-cli [-server HOSTS] [-timeout MS] [-r] [--json] [CMD ARGS...]
+//   paddock-cli --version
 //
 // zkCli's spellings (`-server`, `-timeout`, `-r`) and the GNU ones (`--server`, `--server=H`,
 // `--timeout`, `--read-only`) are both accepted. The first word that is not an option starts
@@ -23,6 +24,7 @@ struct Options {
   bool read_only = false;                 // may a read-only server serve us
   bool json = false;                      // --json: one JSON document per command
   bool help = false;
+  bool version = false;  // --version: print the version line and exit
   std::vector<std::string> command;  // one-shot command and its arguments; empty: shell
 };
 

@@ -47,5 +47,7 @@ TEST(ParseOptions, Errors) {
 
 TEST(ParseOptions, Help) { EXPECT_TRUE(ParseOptions({"--help"})->help); }
 
+TEST(ParseOptions, Version) { EXPECT_TRUE(ParseOptions({"--version"})->version); }
+
 }  // namespace
 }  // namespace paddock::cli

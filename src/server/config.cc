@@ -277,6 +277,9 @@ void PaddockRules(Rules* r) {
   using K = KeyClass;
   r->insert({
       {"paddock.logLevel", {K::kHonoured, [](Config& c, auto&, auto& v) { c.log_level = v; return Status::Ok(); }}},
+      {"paddock.logFile", {K::kHonoured, [](Config& c, auto& k, auto& v) { c.log_file = v; return v.empty() ? Status::Error("invalid value for " + k + ": empty (expected a file path)") : Status::Ok(); }}},
+      {"paddock.logFileMaxBytes", {K::kHonoured, [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 1024, INT64_MAX, &c.log_file_bytes_max); }}},
+      {"paddock.logFiles", {K::kHonoured, [](Config& c, auto& k, auto& v) { return ParseInt(k, v, 1, 1000, &c.log_files_max); }}},
       {"paddock.maxUnsentBytes", {K::kHonoured, [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 65536, INT64_MAX, &c.max_unsent_bytes); }}},
       {"paddock.handshakeTimeoutMs", {K::kHonoured, [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 1, INT64_MAX, &c.handshake_timeout_ms); }}},
       {"paddock.snapshotThreshold", {K::kHonoured, [](Config& c, auto& k, auto& v) { return ParseInt<uint32_t>(k, v, 16, 1u << 30, &c.snapshot_threshold); }}},
@@ -638,6 +641,11 @@ Status ValidateConfig(const Config& c) {
   if (kLevels.count(c.log_level) == 0) {
     return Status::Error("invalid value for paddock.logLevel: '" + c.log_level +
                          "' (expected trace, debug, info, warn, error or off)");
+  }
+  if (c.log_file.empty() && (c.log_file_bytes_max >= 0 || c.log_files_max >= 0)) {
+    return Status::Error(std::string(c.log_file_bytes_max >= 0 ? "paddock.logFileMaxBytes"
+                                                               : "paddock.logFiles") +
+                         " is set but paddock.logFile is not (the file to rotate)");
   }
   if (c.secure_client_port >= 0 && c.ssl_key_store_location.empty()) {
     return Status::Error("secureClientPort is set but ssl.keyStore.location is not (a PEM file "

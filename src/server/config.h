@@ -75,6 +75,11 @@ struct Config {
   int64_t election_timeout_ms = -1;
   int32_t server_id = 1;               // myid (1 in standalone)
   std::string log_level = "info";
+  // paddock.logFile: log to this file instead of stderr, rotated by size (base/log.h); empty:
+  // stderr. paddock.logFileMaxBytes and paddock.logFiles (-1: not given) need it.
+  std::string log_file;
+  int64_t log_file_bytes_max = -1;  // -1: 100 MiB
+  int32_t log_files_max = -1;       // -1: 10, the current file included
   // A connection that has not completed its handshake by then is closed (ZooKeeper's
   // zookeeper.nio.sessionlessCnxnTimeout).
   int64_t handshake_timeout_ms = 10000;
@@ -128,6 +133,10 @@ struct Config {
     if (snapshot_threshold != 0) return snapshot_threshold;
     return IsEnsemble() ? 10000 : 100000;
   }
+  int64_t LogFileBytesMax() const {
+    return log_file_bytes_max < 0 ? int64_t{100} << 20 : log_file_bytes_max;
+  }
+  int32_t LogFilesMax() const { return log_files_max < 0 ? 10 : log_files_max; }
   // The plain port listens unless only secureClientPort was configured.
   bool PlainPortEnabled() const { return client_port_given || secure_client_port < 0; }
 };

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <utility>
 
 namespace paddock::server {
 namespace {
@@ -279,6 +280,47 @@ TEST(Config, MalformedAdminAndLogValuesNameTheKey) {
     ASSERT_FALSE(c.ok()) << text;
     std::string key(text, std::string(text).find('='));
     EXPECT_NE(c.status().message().find(key), std::string::npos) << c.status().message();
+  }
+}
+
+TEST(Config, LogFileIsOffByDefaultAndRotatesAt100MiBOverTenFiles) {
+  Result<Config> c = ParseConfig("", nullptr);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->log_file, "");
+  c = ParseConfig("paddock.logFile=/var/log/paddock/paddock.log\n", nullptr);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->log_file, "/var/log/paddock/paddock.log");
+  EXPECT_EQ(c->LogFileBytesMax(), int64_t{100} << 20);
+  EXPECT_EQ(c->LogFilesMax(), 10);
+  c = ParseConfig("paddock.logFile=p.log\npaddock.logFileMaxBytes=4096\npaddock.logFiles=3\n",
+                  nullptr);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->LogFileBytesMax(), 4096);
+  EXPECT_EQ(c->LogFilesMax(), 3);
+}
+
+TEST(Config, MalformedLogFileValuesNameTheKey) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"paddock.logFile=\n", "paddock.logFile"},
+      {"paddock.logFile=p.log\npaddock.logFileMaxBytes=100\n", "paddock.logFileMaxBytes"},
+      {"paddock.logFile=p.log\npaddock.logFileMaxBytes=1MB\n", "paddock.logFileMaxBytes"},
+      {"paddock.logFile=p.log\npaddock.logFiles=0\n", "paddock.logFiles"},
+      {"paddock.logFile=p.log\npaddock.logFiles=1001\n", "paddock.logFiles"}};
+  for (const auto& [text, key] : cases) {
+    Result<Config> c = ParseConfig(text, nullptr);
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_NE(c.status().message().find(key), std::string::npos) << c.status().message();
+  }
+}
+
+TEST(Config, LogFileLimitsWithoutALogFileAreRefused) {
+  for (const char* key : {"paddock.logFileMaxBytes=4096", "paddock.logFiles=3"}) {
+    Result<Config> c = ParseConfig(std::string(key) + "\n", nullptr);
+    ASSERT_FALSE(c.ok()) << key;
+    std::string name(key, std::string(key).find('='));
+    EXPECT_NE(c.status().message().find(name + " is set but paddock.logFile is not"),
+              std::string::npos)
+        << c.status().message();
   }
 }
 

@@ -1,6 +1,7 @@
 // paddock-server: a coordination service that speaks Apache ZooKeeper's client protocol.
 //
 //   paddock-server [zoo.cfg] [--port N] [--data-dir DIR] [--log-level LEVEL]
+//   paddock-server --version
 //
 // With no config file: standalone on port 2181 with data in ./data.
 #include <CLI/CLI.hpp>
@@ -9,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/version.h"
 #include "server/config.h"
 #include "server/daemon.h"
 
@@ -22,6 +24,7 @@ int main(int argc, char** argv) {
   app.add_option("--port", port, "client port (overrides clientPort)")->check(CLI::Range(0, 65535));
   app.add_option("--data-dir", data_dir, "data directory (overrides dataDir)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
+  app.set_version_flag("--version", paddock::VersionLine("paddock-server"));
   CLI11_PARSE(app, argc, argv);
 
   paddock::log::Init();
@@ -52,6 +55,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "paddock-server: bad configuration: invalid log level '%s'\n",
                  config->log_level.c_str());
     return 2;
+  }
+  if (!config->log_file.empty()) {
+    paddock::Status s = paddock::log::WriteToFile(config->log_file, config->LogFileBytesMax(),
+                                                  config->LogFilesMax());
+    if (!s.ok()) {
+      std::fprintf(stderr, "paddock-server: bad configuration: paddock.logFile: %s\n",
+                   s.message().c_str());
+      return 2;
+    }
   }
   for (const auto& key : unknown) PADDOCK_LOG_INFO("ignoring unknown config key key={}", key);
   for (const auto& key : config->ignored_keys) {
