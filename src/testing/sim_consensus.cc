@@ -100,8 +100,13 @@ SimConsensus::SimConsensus(const SimConsensusOptions& options)
 
 SimConsensus::~SimConsensus() {
   for (auto& m : members_) m->Silence();
-  // Completes whatever the stubs hold (into rafts whose callbacks now reach nobody) and closes
-  // every raft, down members' fresh ones included.
+  // What the simulated disks hold themselves (a dead member's swallowed writes, lost sends)
+  // first, while the rafts are open; then whatever the stubs hold (into rafts whose callbacks
+  // now reach nobody), and every raft closes, down members' fresh ones included.
+  for (unsigned i = 0; i < size(); i++) {
+    raft_fixture_io_fault(fixture_.get(), i, -1, 0);  // what libraft sends while closing goes
+    members_[i]->disk().CancelOwnRequests();
+  }
   EnterLibraft();
   raft_fixture_close(fixture_.get());
   LeaveLibraft();

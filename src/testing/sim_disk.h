@@ -104,6 +104,9 @@ class SimDisk {
   // Completes every swallowed request with RAFT_CANCELED, as a closing raft_io does.
   // REQUIRES: OnlySwallowedPending(); outside libraft.
   void CancelSwallowed();
+  // The simulation ends: completes the requests SimDisk holds itself (swallowed ones and failed
+  // sends), whatever the stub still holds, before the fixture closes the rafts.
+  void CancelOwnRequests();
   // See SimConsensusOptions::clamp_append_replies.
   void set_clamp_append_replies(bool on) { clamp_append_replies_ = on; }
   // Successful AppendEntries replies whose last index was lowered to what the request covered.
