@@ -31,9 +31,26 @@ class JuteWriter {
 
   void Byte(uint8_t v) { out_->push_back(static_cast<char>(v)); }
   void Bool(bool v) { Byte(v ? 1 : 0); }
-  void Int(int32_t v);
-  void Long(int64_t v);
-  void String(std::string_view v);
+  // Inline: snapshots write millions of these (issue 14's simulation spends a fifth of its time
+  // here).
+  void Int(int32_t v) {
+    auto u = static_cast<uint32_t>(v);
+    const char b[4] = {static_cast<char>(u >> 24), static_cast<char>(u >> 16),
+                       static_cast<char>(u >> 8), static_cast<char>(u)};
+    out_->append(b, 4);
+  }
+  void Long(int64_t v) {
+    auto u = static_cast<uint64_t>(v);
+    const char b[8] = {static_cast<char>(u >> 56), static_cast<char>(u >> 48),
+                       static_cast<char>(u >> 40), static_cast<char>(u >> 32),
+                       static_cast<char>(u >> 24), static_cast<char>(u >> 16),
+                       static_cast<char>(u >> 8),  static_cast<char>(u)};
+    out_->append(b, 8);
+  }
+  void String(std::string_view v) {
+    Int(static_cast<int32_t>(v.size()));
+    out_->append(v);
+  }
   void Buf(const Buffer& v);
   void RawBytes(std::string_view v) { out_->append(v); }
   void StringVector(const std::vector<std::string>& v);
