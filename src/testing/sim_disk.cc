@@ -142,17 +142,13 @@ void SimDisk::Die() {
 
 void SimDisk::CancelSwallowed() {
   PADDOCK_ASSERT(OnlySwallowedPending());
-  std::vector<std::function<void()>> cancels;
-  cancels.swap(swallowed_);
-  pending_count_ -= cancels.size();
-  for (auto& cancel : cancels) cancel();
-  CompleteFailedSends();
+  CancelOwnRequests();
 }
 
 void SimDisk::CancelOwnRequests() {
-  // libraft may send again from a completion (and the stub fail that send too).
+  // libraft may submit again from a completion (swallowed too, or failed by the stub).
   for (int round = 0; !swallowed_.empty() || !failed_sends_.empty(); round++) {
-    PADDOCK_ASSERT_MSG(round < 100, "libraft keeps sending while the simulation ends");
+    PADDOCK_ASSERT_MSG(round < 100, "libraft keeps submitting I/O to a dead or closing member");
     std::vector<std::function<void()>> cancels;
     cancels.swap(swallowed_);
     pending_count_ -= cancels.size();

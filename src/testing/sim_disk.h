@@ -101,8 +101,8 @@ class SimDisk {
   bool OnlySwallowedPending() const {
     return pending_count_ == swallowed_.size() + failed_sends_.size();
   }
-  // Completes every swallowed request with RAFT_CANCELED, as a closing raft_io does.
-  // REQUIRES: OnlySwallowedPending(); outside libraft.
+  // Completes every swallowed request with RAFT_CANCELED, as a closing raft_io does (and those
+  // libraft submits meanwhile). REQUIRES: OnlySwallowedPending(); outside libraft.
   void CancelSwallowed();
   // The simulation ends: completes the requests SimDisk holds itself (swallowed ones and failed
   // sends), whatever the stub still holds, before the fixture closes the rafts.
