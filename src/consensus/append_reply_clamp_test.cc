@@ -1,11 +1,13 @@
-// Proves that AppendReplyClamp lowers exactly the replies libraft 0.15 gets wrong, and no other:
+// Proves that AppendReplyClamp changes exactly the replies libraft 0.15 gets wrong, and no other:
 // a successful AppendEntriesResult sent while libraft handles an AppendEntries, to its sender,
 // that claims more than prevLogIndex + n_entries, goes out claiming prevLogIndex + n_entries,
-// every other field as libraft wrote it. Rejections, replies that claim less (entries still
-// being written), replies to someone else, replies sent after the handling (the append
-// callback's), and other message types pass through as the same object. The messages are built
-// by hand; a stand-in for libraft's receive callback sends the planned reply through Lower, as
-// recvAppendEntries sends through io->send.
+// every other field as libraft wrote it; one sent while it handles an InstallSnapshot that
+// claims less than the follower's committed snapshot goes out claiming that snapshot.
+// Rejections, replies that claim less (entries still being written), replies to someone else,
+// replies sent after the handling (the append callback's), and other message types pass through
+// as the same object. The messages are built by hand; a stand-in for libraft's receive callback
+// sends the planned reply through Clamp, as recvAppendEntries and recvInstallSnapshot send
+// through io->send.
 #include "consensus/append_reply_clamp.h"
 
 #include <gtest/gtest.h>
@@ -18,6 +20,7 @@ namespace {
 struct Follower {
   AppendReplyClamp clamp;
   raft_io io{};
+  raft r{};  // the follower's raft: only its snapshot and commit index are read
   raft_message reply{};  // sent from inside the receive callback, as recvAppendEntries does
   raft_message scratch{};
   const raft_message* sent = nullptr;
@@ -26,11 +29,14 @@ struct Follower {
   Follower() { io.data = this; }
 
   void Deliver(raft_message* message) {
-    clamp.Deliver(&io, message, [](raft_io* follower_io, raft_message* m) {
-      auto* self = static_cast<Follower*>(follower_io->data);
-      self->received = m;
-      self->sent = self->clamp.Lower(&self->reply, &self->scratch);
-    });
+    clamp.Deliver(
+        &io, message,
+        [](raft_io* follower_io, raft_message* m) {
+          auto* self = static_cast<Follower*>(follower_io->data);
+          self->received = m;
+          self->sent = self->clamp.Clamp(&self->reply, &self->scratch);
+        },
+        r);
   }
 };
 
@@ -138,7 +144,7 @@ TEST(AppendReplyClampTest, AReplySentAfterTheHandlingIsLeftAlone) {
   f.Deliver(&append);
   raft_message later = Result(2, 0, 5);
   raft_message scratch{};
-  EXPECT_EQ(f.clamp.Lower(&later, &scratch), &later);
+  EXPECT_EQ(f.clamp.Clamp(&later, &scratch), &later);
 }
 
 TEST(AppendReplyClampTest, OtherMessagesPassThrough) {
@@ -155,6 +161,97 @@ TEST(AppendReplyClampTest, OtherMessagesPassThrough) {
   f.reply = Result(2, 0, 2);
   f.reply.type = RAFT_IO_REQUEST_VOTE_RESULT;
   f.reply.request_vote_result.term = 4;
+  f.Deliver(&heartbeat);
+  EXPECT_EQ(f.sent, &f.reply);
+}
+
+raft_message InstallSnapshot(raft_id from, raft_index last_index) {
+  raft_message m{};
+  m.type = RAFT_IO_INSTALL_SNAPSHOT;
+  m.server_id = from;
+  m.server_address = "leader";
+  m.install_snapshot.term = 4;
+  m.install_snapshot.last_index = last_index;
+  m.install_snapshot.last_term = 3;
+  return m;
+}
+
+// libraft's "have more recent snapshot" no-op: it echoes the leader's index (1300, as in seed
+// 9544 of the simulation) although its own snapshot reaches 1321.
+TEST(AppendReplyClampTest, ASnapshotOlderThanTheFollowersIsAnsweredWithTheFollowersSnapshot) {
+  Follower f;
+  f.r.log.snapshot.last_index = 1321;
+  f.r.commit_index = 1321;
+  raft_message install = InstallSnapshot(2, 1300);
+  f.reply = Result(2, 0, 1300);
+  f.Deliver(&install);
+  EXPECT_EQ(f.received, &install);
+  ASSERT_EQ(f.sent, &f.scratch);
+  EXPECT_EQ(f.sent->append_entries_result.last_log_index, 1321u);
+  EXPECT_EQ(f.sent->append_entries_result.rejected, 0u);
+  EXPECT_EQ(f.sent->append_entries_result.term, 4u);
+  EXPECT_EQ(f.reply.append_entries_result.last_log_index, 1300u);  // libraft's own is untouched
+  EXPECT_EQ(f.clamp.raised_replies(), 1u);
+  EXPECT_EQ(f.clamp.clamped_replies(), 0u);
+}
+
+// The floor is what is both in the snapshot and known committed: libraft sets the snapshot
+// index before an installed snapshot is written, and a failed write leaves it there.
+TEST(AppendReplyClampTest, TheRaiseStopsAtTheCommitIndex) {
+  Follower f;
+  f.r.log.snapshot.last_index = 1321;
+  f.r.commit_index = 1310;
+  raft_message install = InstallSnapshot(2, 1300);
+  f.reply = Result(2, 0, 1300);
+  f.Deliver(&install);
+  ASSERT_EQ(f.sent, &f.scratch);
+  EXPECT_EQ(f.sent->append_entries_result.last_log_index, 1310u);
+}
+
+TEST(AppendReplyClampTest, ASnapshotReplyClaimingAtLeastTheFloorIsLeftAlone) {
+  Follower f;
+  f.r.log.snapshot.last_index = 1300;
+  f.r.commit_index = 1305;
+  // "have all entries": the follower's log already holds the snapshot's last entry.
+  raft_message install = InstallSnapshot(2, 1302);
+  f.reply = Result(2, 0, 1302);
+  f.Deliver(&install);
+  EXPECT_EQ(f.sent, &f.reply);
+  EXPECT_EQ(f.clamp.raised_replies(), 0u);
+}
+
+// A rejection of an InstallSnapshot (a stale term) names the snapshot in `rejected`.
+TEST(AppendReplyClampTest, ARejectedSnapshotIsLeftAlone) {
+  Follower f;
+  f.r.log.snapshot.last_index = 1321;
+  f.r.commit_index = 1321;
+  raft_message install = InstallSnapshot(2, 1300);
+  f.reply = Result(2, 1300, 1322);
+  f.Deliver(&install);
+  EXPECT_EQ(f.sent, &f.reply);
+}
+
+TEST(AppendReplyClampTest, ASnapshotReplyToAnotherServerOrAfterTheHandlingIsLeftAlone) {
+  Follower f;
+  f.r.log.snapshot.last_index = 1321;
+  f.r.commit_index = 1321;
+  raft_message install = InstallSnapshot(2, 1300);
+  f.reply = Result(3, 0, 1300);
+  f.Deliver(&install);
+  EXPECT_EQ(f.sent, &f.reply);
+  // installSnapshotCb answers later, outside the receive callback, with what it wrote.
+  raft_message later = Result(2, 0, 1300);
+  raft_message scratch{};
+  EXPECT_EQ(f.clamp.Clamp(&later, &scratch), &later);
+}
+
+// An AppendEntries reply is never raised, whatever the follower's snapshot.
+TEST(AppendReplyClampTest, AnAppendEntriesReplyIsNeverRaised) {
+  Follower f;
+  f.r.log.snapshot.last_index = 1321;
+  f.r.commit_index = 1321;
+  raft_message heartbeat = AppendEntries(2, 1300, 0);
+  f.reply = Result(2, 0, 1300);
   f.Deliver(&heartbeat);
   EXPECT_EQ(f.sent, &f.reply);
 }

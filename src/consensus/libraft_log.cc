@@ -279,16 +279,16 @@ int LibraftLog::ClampedStart(raft_io* io, unsigned msecs, raft_io_tick_cb tick,
 
 void LibraftLog::ClampedRecv(raft_io* io, raft_message* message) noexcept {
   LibraftLog* self = Instances().at(io);
-  self->append_reply_clamp_.Deliver(io, message, self->recv_);
+  self->append_reply_clamp_.Deliver(io, message, self->recv_, self->raft_);
 }
 
-// The backend encodes the message before it returns (uvEncodeMessage in UvSend), so the lowered
+// The backend encodes the message before it returns (uvEncodeMessage in UvSend), so the clamped
 // copy may live on this stack; libraft's own reply is a local of recvAppendEntries too.
 int LibraftLog::ClampedSend(raft_io* io, raft_io_send* req, const raft_message* message,
                             raft_io_send_cb cb) noexcept {
   LibraftLog* self = Instances().at(io);
-  raft_message lowered;
-  return self->send_(io, req, self->append_reply_clamp_.Lower(message, &lowered), cb);
+  raft_message clamped;
+  return self->send_(io, req, self->append_reply_clamp_.Clamp(message, &clamped), cb);
 }
 
 int LibraftLog::FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** result) noexcept {

@@ -21,7 +21,10 @@
 //  * libraft is never called from its own callbacks: the caller defers (see ReplicatedLog);
 //  * a follower's immediate answer to an AppendEntries claims no more than the request covered
 //    (append_reply_clamp.h): libraft 0.15 claims its whole log, stale entries included, and a
-//    new leader then strands the follower and can commit an entry on too few copies.
+//    new leader then strands the follower and can commit an entry on too few copies; and its
+//    immediate answer to an InstallSnapshot older than its own claims at least its committed
+//    snapshot (libraft claims the leader's, and the leader can strand the follower in a loop
+//    of snapshot sends until the leadership changes);
 // Standalone mode is an ensemble of one voter with a transport that never connects; an ensemble
 // uses TCP with the members' handshake on every connection (auth_transport.h), every member
 // bootstrapped with the same voters.

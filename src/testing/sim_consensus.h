@@ -102,7 +102,9 @@ struct SimConsensusOptions {
   // and an entry can commit on too few copies (sim_consensus_test.cc reproduces both). On, the
   // follower's reply is lowered to prevLogIndex + n_entries, as Raft says, in the member's
   // raft_io, by the consensus::AppendReplyClamp that LibraftLog always applies: on by default,
-  // as in production. Off shows libraft as it is.
+  // as in production. Off shows libraft as it is. The same clamp raises a follower's immediate
+  // answer to an InstallSnapshot older than its own snapshot to that snapshot (libraft answers
+  // with the leader's index, and the leader can loop on snapshot sends: append_reply_clamp.h).
   bool clamp_append_replies = true;
   bool randomize_election_timeouts = true;
 };

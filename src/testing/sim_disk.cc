@@ -240,7 +240,8 @@ int SimDisk::Start(raft_io* io, unsigned msecs, raft_io_tick_cb tick, raft_io_re
 
 void SimDisk::Recv(raft_io* io, raft_message* message) {
   SimDisk* self = OfIo(io);
-  self->append_reply_clamp_.Deliver(io, message, self->recv_cb_);
+  self->append_reply_clamp_.Deliver(io, message, self->recv_cb_,
+                                    *raft_fixture_get(self->fixture_, self->index_));
 }
 
 // With the clamp off, libraft's reply goes out as it wrote it: the simulation can then show
@@ -252,8 +253,8 @@ int SimDisk::Send(raft_io* io, raft_io_send* req, const raft_message* message, r
     self->swallowed_.push_back([req, cb] { cb(req, RAFT_CANCELED); });
     return 0;
   }
-  raft_message lowered;
-  if (self->clamp_append_replies_) message = self->append_reply_clamp_.Lower(message, &lowered);
+  raft_message clamped;
+  if (self->clamp_append_replies_) message = self->append_reply_clamp_.Clamp(message, &clamped);
   int rv = self->stub_.send(io, req, message, SendDone);
   if (rv != 0) {
     // The stub's injected failure is synchronous; raft_uv reports a failed send through its

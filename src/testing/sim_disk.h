@@ -38,7 +38,7 @@
 // It also carries SimConsensusOptions::clamp_append_replies: every message reaches libraft
 // through the member's consensus::AppendReplyClamp (start is interposed to wrap the receive
 // callback), and with the option on, the reply the member sends while handling an AppendEntries
-// is lowered there, as LibraftLog always does (append_reply_clamp.h).
+// or an InstallSnapshot is clamped there, as LibraftLog always does (append_reply_clamp.h).
 //
 // Threading: the simulation's one thread. The interposers find their SimDisk through a registry
 // keyed by raft_io and by request pointer (libraft's callbacks carry nothing else).
@@ -109,8 +109,10 @@ class SimDisk {
   void CancelOwnRequests();
   // See SimConsensusOptions::clamp_append_replies.
   void set_clamp_append_replies(bool on) { clamp_append_replies_ = on; }
-  // Successful AppendEntries replies whose last index was lowered to what the request covered.
+  // Successful AppendEntries replies whose last index was lowered to what the request covered,
+  // and InstallSnapshot replies raised to the member's committed snapshot.
   uint64_t clamped_replies() const { return append_reply_clamp_.clamped_replies(); }
+  uint64_t raised_replies() const { return append_reply_clamp_.raised_replies(); }
 
   raft_index snapshot_index() const { return snapshot_index_; }
   // Index of the last entry recorded as durable (the snapshot's when none follows it).
@@ -186,7 +188,7 @@ class SimDisk {
   std::unordered_map<raft_io_snapshot_get*, raft_io_snapshot_get_cb> gets_;
   size_t pending_count_ = 0;
 
-  // libraft's receive callback, reached through the clamp; the clamp lowers replies only when
+  // libraft's receive callback, reached through the clamp; the clamp changes replies only when
   // clamp_append_replies_ is on.
   raft_io_recv_cb recv_cb_ = nullptr;
   bool clamp_append_replies_ = false;

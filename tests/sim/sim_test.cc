@@ -88,8 +88,14 @@ TEST_F(Simulation, EverySeedHoldsEveryInvariant) {
 //   592: a former leader that kept its clients after losing the leadership asked the new leader
 //        for its catch-up marker while its link to it was cut; then it stopped serving, which
 //        dropped the queued marker, and it waited for that marker for ever (never served again).
+//  9544, 11288, 18229, 19896: a follower whose snapshot was newer than the leader's by more than
+//        its trailing entries answered the leader's snapshot with the leader's index (libraft
+//        0.15); the leader, its match index already there, kept that follower in its snapshot
+//        state, probed below the follower's log and sent its snapshot again, until the
+//        leadership changed (the cluster never settled). consensus::AppendReplyClamp now raises
+//        that answer to the follower's committed snapshot (append_reply_clamp.h).
 TEST_F(Simulation, SeedsThatFoundDefectsStayFixed) {
-  for (uint64_t seed : {uint64_t{2508}, uint64_t{592}}) {
+  for (uint64_t seed : {2508u, 592u, 9544u, 11288u, 18229u, 19896u}) {
     RunResult r = RunSeed(RunOptions{seed});
     EXPECT_TRUE(r.violations.empty()) << "seed " << seed << ": " << r.violations.front();
   }
