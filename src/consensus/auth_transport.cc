@@ -14,6 +14,7 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "net/frame_reader.h"
+#include "net/host_lookup.h"
 #include "net/peer_auth.h"
 
 namespace paddock::consensus {
@@ -38,6 +39,7 @@ struct Conn {
   bool closing = false;
   int writes = 0;  // handshake writes in flight
   uint64_t peer = 0;  // outgoing: the member dialed
+  net::HostLookup* lookup = nullptr;  // outgoing: resolving the member's host name
   uint64_t opened_ms = 0;
   std::string remote;
   std::optional<net::PeerAuth> auth;
@@ -75,15 +77,6 @@ struct Transport {
 Transport* Of(raft_uv_transport* t) { return static_cast<Transport*>(t->impl); }
 uv_stream_t* Stream(uv_tcp_t* tcp) { return reinterpret_cast<uv_stream_t*>(tcp); }
 uv_handle_t* Handle(uv_tcp_t* tcp) { return reinterpret_cast<uv_handle_t*>(tcp); }
-
-// "a.b.c.d:port", as libraft's configuration holds addresses.
-bool ParseAddress(const std::string& address, sockaddr_in* out) {
-  size_t colon = address.rfind(':');
-  if (colon == std::string::npos) return false;
-  int port = std::atoi(address.c_str() + colon + 1);
-  return port > 0 && port < 65536 &&
-         uv_ip4_addr(address.substr(0, colon).c_str(), port, out) == 0;
-}
 
 // A handle of ours finished closing. The last one ends a close (libraft's callback) or a
 // release that was waiting for it.
@@ -129,6 +122,7 @@ void ConnClosed(uv_handle_t* h) {
 void CloseConn(Conn* c, const std::string& why, bool log) {
   if (c->closing) return;
   c->closing = true;
+  if (c->lookup != nullptr) std::exchange(c->lookup, nullptr)->Cancel();
   if (log && !c->owner->closing) LogRefused(c->owner, c, why);
   uv_close(Handle(c->tcp), ConnClosed);
 }
@@ -294,9 +288,18 @@ int Init(raft_uv_transport* t, raft_id id, const char* address) {
 int Listen(raft_uv_transport* t, raft_uv_accept_cb cb) {
   Transport* tr = Of(t);
   tr->accept_cb = cb;
-  sockaddr_in addr{};
-  if (!ParseAddress(tr->address, &addr)) {
+  // This member's own server.N host, resolved once, at start (a name with several addresses:
+  // the first, as a connecting member's lookup takes the first).
+  sockaddr_storage addr{};
+  std::string host;
+  int port = 0;
+  if (!net::SplitHostPort(tr->address, &host, &port)) {
     std::snprintf(t->errmsg, sizeof(t->errmsg), "bad raft address %s", tr->address.c_str());
+    return RAFT_INVALID;
+  }
+  if (std::string error = net::ResolveNow(host, port, &addr); !error.empty()) {
+    std::snprintf(t->errmsg, sizeof(t->errmsg), "raft address %s: %s", tr->address.c_str(),
+                  error.c_str());
     return RAFT_INVALID;
   }
   uv_tcp_init(tr->loop, &tr->listener);
@@ -317,22 +320,50 @@ int Listen(raft_uv_transport* t, raft_uv_accept_cb cb) {
   return 0;
 }
 
+// The member's address is the one this member's configuration gives now (libraft's own copy is
+// the one in its log's configuration, which a changed zoo.cfg does not rewrite). A host name is
+// looked up on every connect (host_lookup.h): a member whose name moved to another address is
+// found at the next attempt.
 int Connect(raft_uv_transport* t, raft_uv_connect* req, raft_id id, const char* address,
             raft_uv_connect_cb cb) {
   Transport* tr = Of(t);
-  sockaddr_in addr{};
   if (tr->closing) return RAFT_CANCELED;
-  if (id == 0 || id == tr->self || !ParseAddress(address, &addr)) return RAFT_NOCONNECTION;
+  if (id == 0 || id == tr->self) return RAFT_NOCONNECTION;
+  auto voter = tr->voters.find(id);
+  std::string target = voter != tr->voters.end() ? voter->second : address;
+  std::string host;
+  int port = 0;
+  if (!net::SplitHostPort(target, &host, &port)) return RAFT_NOCONNECTION;
   Conn* c = NewConn(tr);
   c->outgoing = true;
   c->peer = id;
-  c->remote = address;
+  c->remote = target;
   c->auth = net::PeerAuth::Initiator(tr->key, net::AuthPurpose::kRaft, tr->self, id,
                                      net::PeerAuth::FreshNonce());
-  int rv = uv_tcp_connect(&c->connect, c->tcp, reinterpret_cast<sockaddr*>(&addr), OnConnected);
-  if (rv != 0) {
-    CloseConn(c, uv_strerror(rv), false);  // libraft is told by the return value, not cb
-    return RAFT_NOCONNECTION;
+  sockaddr_storage addr{};
+  if (net::LiteralAddress(host, port, &addr)) {
+    int rv = uv_tcp_connect(&c->connect, c->tcp, reinterpret_cast<sockaddr*>(&addr), OnConnected);
+    if (rv != 0) {
+      CloseConn(c, uv_strerror(rv), false);  // libraft is told by the return value, not cb
+      return RAFT_NOCONNECTION;
+    }
+  } else {
+    c->lookup = net::HostLookup::Start(tr->loop, host, port, [c, host](int status,
+                                                                       const sockaddr_storage& a) {
+      c->lookup = nullptr;
+      if (status != 0) {
+        CloseConn(c, "cannot resolve host '" + host + "': " + uv_strerror(status), true);
+        return;
+      }
+      sockaddr_storage copy = a;
+      int rv = uv_tcp_connect(&c->connect, c->tcp, reinterpret_cast<sockaddr*>(&copy),
+                              OnConnected);
+      if (rv != 0) CloseConn(c, uv_strerror(rv), false);
+    });
+    if (c->lookup == nullptr) {
+      CloseConn(c, "cannot start a host lookup", false);
+      return RAFT_NOCONNECTION;
+    }
   }
   c->req = req;
   c->cb = cb;

@@ -1,6 +1,5 @@
 #include "server/config.h"
 
-#include <arpa/inet.h>
 
 #include <cctype>
 #include <cerrno>
@@ -502,6 +501,28 @@ const std::pair<const std::string, KeyRule>* FindRule(const std::string& key) {
   return nullptr;
 }
 
+// A literal address, or a name made of what DNS names and /etc/hosts aliases are made of
+// (letters, digits, '-', '.', '_'), labels of at most 63 characters, 253 in all.
+bool ValidHost(const std::string& host) {
+  sockaddr_storage addr{};
+  if (net::LiteralAddress(host, 1, &addr)) return true;
+  if (host.empty() || host.size() > 253 || host.front() == '.' || host.front() == '-') {
+    return false;
+  }
+  size_t label = 0;
+  for (char ch : host) {
+    if (ch == '.') {
+      if (label == 0) return false;
+      label = 0;
+      continue;
+    }
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_';
+    if (!ok || ++label > 63) return false;
+  }
+  return true;
+}
+
 // "host:port" with an IPv6 host in brackets; splits at the last colon.
 Status SplitHostPort(const std::string& key, const std::string& text, std::string* host,
                      int32_t* port) {
@@ -562,6 +583,11 @@ Result<ServerEntry> ParseServerEntry(const std::string& key, const std::string& 
                          "' (expected host:raftPort:peerPort[:participant][;[clientHost:]clientPort])");
   }
   e.host = parts[0];
+  if (!ValidHost(e.host)) {
+    return Status::Error("invalid value for " + key + ": host '" + e.host +
+                         "' (expected an IPv4 address, an IPv6 address in brackets, or a host "
+                         "name)");
+  }
   if (Status s = ParseInt(key, parts[1], 1, 65535, &e.raft_port); !s.ok()) return s;
   if (Status s = ParseInt(key, parts[2], 1, 65535, &e.peer_port); !s.ok()) return s;
   if (parts.size() == 4 && parts[3] != "participant") {
@@ -661,14 +687,6 @@ Status ValidateConfig(const Config& c) {
 
 Status ResolveServerId(Config* config) {
   if (config->servers.size() <= 1) return Status::Ok();
-  for (const auto& [n, e] : config->servers) {
-    in_addr v4{};
-    if (inet_pton(AF_INET, e.host.c_str(), &v4) != 1) {
-      return Status::Error("server." + std::to_string(n) + ": host '" + e.host +
-                           "' must be an IPv4 address (libraft's transport connects to IPv4 "
-                           "literals only)");
-    }
-  }
   std::string path = config->data_dir + "/myid";
   std::ifstream f(path);
   if (!f) {

@@ -16,20 +16,23 @@
 #include <vector>
 
 #include "base/status.h"
+#include "net/host_lookup.h"
 
 namespace paddock::server {
 
 // One server.N line: host:raftPort:peerPort[:participant][;[clientHost:]clientPort]. The first
 // port carries Raft (ZooKeeper's quorum port), the second Paddock's peer channel (ZooKeeper's
-// election port): forwarded writes and session touches.
+// election port): forwarded writes and session touches. The host is an IPv4 literal, an IPv6
+// literal in brackets, or a host name, looked up again whenever a member connects to it
+// (net/host_lookup.h); a member's own host must resolve when it starts (it listens there).
 struct ServerEntry {
-  std::string host;
+  std::string host;  // without brackets
   int32_t raft_port = 0;
   int32_t peer_port = 0;
   std::string client_host;  // from the optional ";clientHost:clientPort" part
   int32_t client_port = -1;
 
-  std::string RaftAddress() const { return host + ":" + std::to_string(raft_port); }
+  std::string RaftAddress() const { return net::JoinHostPort(host, raft_port); }
 };
 
 // How Paddock treats a zoo.cfg key (README "zoo.cfg keys"). Honoured: implemented as in

@@ -555,16 +555,30 @@ TEST(ServerEntryTest, ElectionTimeoutDefaultsToTheTick) {
   EXPECT_EQ(c->ElectionTimeoutMs(), 700);
 }
 
-TEST_F(MyIdTest, EnsembleHostsMustBeIpv4Literals) {
+// Host names and IPv6 literals are members' addresses as in ZooKeeper; nothing is resolved while
+// the file is read (a member's name may not resolve yet: it is looked up at every connect).
+TEST_F(MyIdTest, EnsembleHostsMayBeNamesAndIpv6Literals) {
   Result<Config> c = ParseConfig("dataDir=" + dir_.string() +
-                                     "\nserver.1=127.0.0.1:2888:3888\nserver.2=zk2:2889:3889\n",
+                                     "\nserver.1=127.0.0.1:2888:3888\nserver.2=zk2.example:2889:3889"
+                                     "\nserver.3=[::1]:2890:3890\n",
                                  nullptr);
-  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.ok()) << c.status().message();
   WriteMyId("1\n");
-  Status s = ResolveServerId(&*c);
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("server.2"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("IPv4"), std::string::npos) << s.message();
+  ASSERT_TRUE(ResolveServerId(&*c).ok());
+  EXPECT_EQ(c->servers.at(2).RaftAddress(), "zk2.example:2889");
+  EXPECT_EQ(c->servers.at(3).RaftAddress(), "[::1]:2890");
+}
+
+TEST(ServerEntryTest, RefusesAHostThatIsNoAddressNorName) {
+  for (const char* bad : {"zk 2:1:2", "zk/2:1:2", ".zk:1:2", "-zk:1:2", "zk..a:1:2", "zk?:1:2"}) {
+    Result<ServerEntry> e = ParseServerEntry("server.2", bad);
+    ASSERT_FALSE(e.ok()) << bad;
+    EXPECT_NE(e.status().message().find("server.2"), std::string::npos) << bad;
+  }
+  std::string label63(63, 'a');
+  EXPECT_TRUE(ParseServerEntry("server.2", label63 + ".b:1:2").ok());
+  EXPECT_FALSE(ParseServerEntry("server.2", label63 + "a.b:1:2").ok());
+  EXPECT_TRUE(ParseServerEntry("server.2", "zk_2-a.internal:1:2").ok());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "net/host_lookup.h"
 #include "server/admin/endpoint.h"
 #include "server/admin/router.h"
 #include "server/disk_guard.h"
@@ -231,12 +232,10 @@ Status Daemon::ListenOn(uv_tcp_t* listener, bool* listening, int port) {
   int rv = 0;
   if (host.empty()) {
     rv = uv_ip6_addr("::", port, reinterpret_cast<sockaddr_in6*>(&addr));
-  } else if (host.find(':') != std::string::npos) {
-    rv = uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr));
-  } else {
-    rv = uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
+  } else if (std::string error = net::ResolveNow(host, port, &addr); !error.empty()) {
+    // A literal, or a name resolved once (as ZooKeeper binds clientPortAddress at start).
+    return Status::Error("invalid clientPortAddress '" + host + "': " + error);
   }
-  if (rv != 0) return Status::Error("invalid clientPortAddress '" + host + "'");
   rv = uv_tcp_bind(listener, reinterpret_cast<sockaddr*>(&addr), 0);
   if (rv == UV_EAFNOSUPPORT && host.empty()) {
     uv_ip4_addr("0.0.0.0", port, reinterpret_cast<sockaddr_in*>(&addr));

@@ -10,6 +10,7 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "net/frame_reader.h"
+#include "net/host_lookup.h"
 
 namespace paddock::server {
 
@@ -24,6 +25,7 @@ struct PeerNet::Link {
   bool hello_seen = false;  // incoming: its kHello arrived
   bool closing = false;
   uint64_t opened_ms = 0;  // uv_now when connecting or accepting began
+  net::HostLookup* lookup = nullptr;  // outgoing: resolving the member's host name
   std::string remote;      // the other end's address, for log lines
   std::optional<net::PeerAuth> auth;  // until ready
   // Bytes read and not yet parsed: the handshake's frames, then (incoming) the peer's.
@@ -36,25 +38,6 @@ struct PeerNet::WriteReq {
   Link* link = nullptr;
   std::string data;
 };
-
-namespace {
-
-// A numeric address, or a host name resolved once (at start-up).
-bool Resolve(const std::string& host, int32_t port, sockaddr_storage* out) {
-  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
-  if (uv_ip4_addr(host.c_str(), port, v4) == 0) return true;
-  if (uv_ip6_addr(host.c_str(), port, v6) == 0) return true;
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) return false;
-  std::memcpy(out, res->ai_addr, res->ai_addrlen);
-  freeaddrinfo(res);
-  return true;
-}
-
-}  // namespace
 
 PeerNet::PeerNet(uv_loop_t* loop, int self, std::map<int, Endpoint> members, std::string key,
                  MessageFn on_message, LinkFn on_link)
@@ -69,15 +52,17 @@ PeerNet::PeerNet(uv_loop_t* loop, int self, std::map<int, Endpoint> members, std
 
 PeerNet::~PeerNet() {
   // Links still open here belong to a loop that is no longer run: free them directly.
-  for (Link* l : links_) delete l;
+  for (Link* l : links_) {
+    if (l->lookup != nullptr) l->lookup->Cancel();
+    delete l;
+  }
 }
 
 Status PeerNet::Start() {
   const Endpoint& me = members_.at(self_);
   sockaddr_storage addr{};
-  if (!Resolve(me.host, me.port, &addr)) {
-    return Status::Error("server." + std::to_string(self_) + ": cannot resolve host '" + me.host +
-                         "'");
+  if (std::string error = net::ResolveNow(me.host, me.port, &addr); !error.empty()) {
+    return Status::Error("server." + std::to_string(self_) + ": " + error);
   }
   uv_tcp_init(loop_, &listener_);
   listener_.data = this;
@@ -146,25 +131,58 @@ void PeerNet::ConnectMissing() {
   }
 }
 
+// A host name is looked up at every attempt (host_lookup.h), so a member whose name moved to
+// another address is found again; a literal is dialed at once.
 void PeerNet::Connect(int peer) {
   const Endpoint& e = members_.at(peer);
-  sockaddr_storage addr{};
-  if (!Resolve(e.host, e.port, &addr)) return;  // tried again at the next retry
   auto* link = new Link;
   link->net = this;
   link->peer = peer;
   link->outgoing = true;
   link->opened_ms = uv_now(loop_);
-  link->remote = e.host + ":" + std::to_string(e.port);
+  link->remote = net::JoinHostPort(e.host, e.port);
   link->tcp.data = link;
   link->connect.data = link;
   uv_tcp_init(loop_, &link->tcp);
   uv_tcp_nodelay(&link->tcp, 1);
   links_.insert(link);
   out_[peer] = link;
+  sockaddr_storage addr{};
+  if (net::LiteralAddress(e.host, e.port, &addr)) {
+    Dial(link, addr);
+    return;
+  }
+  link->lookup = net::HostLookup::Start(loop_, e.host, e.port,
+                                        [this, link](int status, const sockaddr_storage& a) {
+                                          link->lookup = nullptr;
+                                          if (status != 0) {
+                                            LogUnresolved(link, status);
+                                            Close(link, "cannot resolve host");
+                                            return;
+                                          }
+                                          Dial(link, a);
+                                        });
+  if (link->lookup == nullptr) Close(link, "cannot start a host lookup");
+}
+
+void PeerNet::Dial(Link* link, sockaddr_storage addr) {
   int rv = uv_tcp_connect(&link->connect, &link->tcp, reinterpret_cast<sockaddr*>(&addr),
                           OnConnected);
   if (rv != 0) Close(link, uv_strerror(rv));
+}
+
+// A name that does not resolve is retried every kRetryMs: one warning, then debug lines while
+// the same name keeps failing the same way.
+void PeerNet::LogUnresolved(const Link* link, int status) {
+  std::string why = std::string("cannot resolve host: ") + uv_strerror(status);
+  std::string host = link->remote.substr(0, link->remote.rfind(':'));
+  uint64_t repeats = 0;
+  if (refusals_.Warn(host, why, uv_now(loop_), &repeats)) {
+    PADDOCK_LOG_WARN("peer link not made remote={} reason=\"{}\" member={} repeats_not_logged={}",
+                     link->remote, why, link->peer, repeats);
+  } else {
+    PADDOCK_LOG_DEBUG("peer link not made remote={} reason=\"{}\"", link->remote, why);
+  }
 }
 
 // TCP is up: the handshake starts; the link is up once the accepting member proved the key.
@@ -340,6 +358,7 @@ bool PeerNet::Write(Link* link, std::string data) {
 void PeerNet::Close(Link* link, const std::string& why) {
   if (link->closing) return;
   link->closing = true;
+  if (link->lookup != nullptr) std::exchange(link->lookup, nullptr)->Cancel();
   if (link->outgoing) {
     auto it = out_.find(link->peer);
     if (it != out_.end() && it->second == link) out_.erase(it);

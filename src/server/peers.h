@@ -75,6 +75,8 @@ class PeerNet final : public PeerLinks {
   void ConnectMissing();
   void CloseStalledHandshakes();
   void Connect(int peer);
+  void Dial(Link* link, sockaddr_storage addr);
+  void LogUnresolved(const Link* link, int status);
   void StartReading(Link* link);
   void OnHandshakeFrames(Link* link);
   void OnAuthenticated(Link* link);

@@ -30,8 +30,9 @@ API (the fault tests in tests/fault/ rely on these names):
 
   Ensemble(size=3, tick_ms=500, extra_cfg=None, tmpdir=None, hosts=None, wrap=None)
       Ids are 1..size. `extra_cfg`: a dict of zoo.cfg additions/overrides for every member, or a
-      function(member_id) -> dict. `hosts`: one IP per member (index 0 is member 1), used for
-      its clientPortAddress and its server.N line; default 127.0.0.1 for all. `wrap`: a
+      function(member_id) -> dict. `hosts`: one host per member (index 0 is member 1): an IP
+      address or a host name, used for its clientPortAddress and its server.N line (an IPv6
+      literal is bracketed there); default 127.0.0.1 for all. `wrap`: a
       function(member_id) -> argv prefix (e.g. ["ip", "netns", "exec", "m1"]); the prefix must
       exec the server so that the pid we hold is the server's (ip netns exec does).
       Ports come from zkservers.free_port() and stay fixed across restarts.
@@ -131,6 +132,11 @@ def parse_mntr(text):
     return out
 
 
+def bracketed(host):
+    """A host as written before ":port": an IPv6 literal in brackets."""
+    return f"[{host}]" if ":" in host else host
+
+
 class Member:
     """One paddock-server process of an ensemble, with a fixed id, ports and data directory."""
 
@@ -164,7 +170,7 @@ class Member:
             "paddock.peerKeyFile": str(self.ensemble.key_path),
         }
         for m in self.ensemble.members.values():
-            cfg[f"server.{m.id}"] = f"{m.host}:{m.raft_port}:{m.peer_port}"
+            cfg[f"server.{m.id}"] = f"{bracketed(m.host)}:{m.raft_port}:{m.peer_port}"
         cfg.update(self.ensemble.extra_cfg_for(self.id))
         return cfg
 
@@ -363,7 +369,7 @@ class Ensemble:
     # ---- observation
 
     def connect_string(self, ids=None):
-        return ",".join(f"{self.members[i].host}:{self.members[i].client_port}"
+        return ",".join(f"{bracketed(self.members[i].host)}:{self.members[i].client_port}"
                         for i in self._ids(ids))
 
     def mode(self, member_id):
