@@ -33,7 +33,7 @@ void SessionDriver::Follow(const session::SessionTable& table, int64_t now_ms) {
   }
 }
 
-void SessionDriver::NoteEvidence(int64_t id, int64_t heard_ms) {
+void SessionDriver::NoteEvidence(int64_t id, int64_t heard_ms, bool here) {
   auto c = closing_.find(id);
   if (c != closing_.end()) {
     c->second.deadline_ms = std::max(c->second.deadline_ms, heard_ms + c->second.timeout_ms);
@@ -41,14 +41,15 @@ void SessionDriver::NoteEvidence(int64_t id, int64_t heard_ms) {
   // Evidence is kept to be passed on; standalone there is nobody to tell, and an idle session
   // then costs no entry here.
   if (!options_.ensemble) return;
-  auto [it, inserted] = evidence_ms_.try_emplace(id, heard_ms);
-  if (!inserted) it->second = std::max(it->second, heard_ms);
+  HeardAt& at = evidence_ms_[id];
+  at.anywhere = std::max(at.anywhere, heard_ms);
+  if (here) at.here = std::max(at.here, heard_ms);
 }
 
 void SessionDriver::Heard(int64_t id, int64_t now_ms) {
   if (!Tracked(id)) return;
   liveness_.Touch(id, now_ms);
-  NoteEvidence(id, now_ms);
+  NoteEvidence(id, now_ms, true);
   // Standalone, there is nobody to tell (and TakeTouches is never called).
   if (options_.ensemble) heard_here_[id] = now_ms;
 }
@@ -73,7 +74,7 @@ void SessionDriver::OnTouches(std::span<const Heartbeat::Touch> touches, int64_t
     } else {
       closing_.at(t.session_id).timeout_ms = t.timeout_ms;
     }
-    NoteEvidence(t.session_id, heard);
+    NoteEvidence(t.session_id, heard, false);
   }
 }
 
@@ -99,7 +100,8 @@ std::vector<Heartbeat::Touch> SessionDriver::Evidence(int64_t now_ms) const {
   out.reserve(evidence_ms_.size());
   for (const auto& [id, at] : evidence_ms_) {
     PADDOCK_DASSERT(Tracked(id));
-    auto age = static_cast<int32_t>(std::clamp<int64_t>(now_ms - at, 0, INT32_MAX));
+    if (at.here < 0) continue;
+    auto age = static_cast<int32_t>(std::clamp<int64_t>(now_ms - at.here, 0, INT32_MAX));
     out.push_back({id, TimeoutOf(id), age});
   }
   return out;
@@ -108,7 +110,7 @@ std::vector<Heartbeat::Touch> SessionDriver::Evidence(int64_t now_ms) const {
 std::optional<int64_t> SessionDriver::HeardMs(int64_t id) const {
   auto it = evidence_ms_.find(id);
   if (it == evidence_ms_.end()) return std::nullopt;
-  return it->second;
+  return it->second.anywhere;
 }
 
 void SessionDriver::BecameLeader(const session::SessionTable& table, int64_t now_ms) {

@@ -7,7 +7,8 @@
 //   * OnTouches: another member reports that it heard the client, `age` ms before sending.
 // (Where a client attaches is decided through the log: see StateMachine's attachments.)
 // Evidence moves a deadline to heard + timeout (never earlier), and evidence alone is passed on
-// to other members (TakeTouches every heartbeat, Evidence when a link comes up). A deadline set
+// to other members (TakeTouches every heartbeat, Evidence when a link comes up), each member
+// passing on only what it heard itself. A deadline set
 // for any other reason (a session restored from a snapshot or the log, the grace a new leader
 // gives) stays local: a member that restarts holds every session it restored for a full timeout
 // but never tells the others it heard those clients, so restarts cannot keep a dead client's
@@ -82,8 +83,13 @@ class SessionDriver {
   void OnTouches(std::span<const Heartbeat::Touch> touches, int64_t now_ms);
   // What this member heard since the last call, for its next heartbeat.
   std::vector<Heartbeat::Touch> TakeTouches(int64_t now_ms);
-  // Every session's latest evidence, for a member whose link just came up (it may have missed
-  // heartbeats). Sessions without evidence are left out.
+  // The latest this member heard each client itself, for a member whose link just came up (it
+  // may have missed heartbeats). What other members reported is not passed on: a touch's age
+  // counts from when it was sent, so one that waited in a paused member's socket reads as
+  // fresh there, and passed on again it would give the leader a deadline the client never
+  // earned (the simulation's seed 56526: a session lived 6 s past its client's last word, its
+  // 4 s timeout extended by the 1.9 s its leader's own touch sat in a paused follower). Each
+  // member tells what it heard; sessions it never heard are left out.
   std::vector<Heartbeat::Touch> Evidence(int64_t now_ms) const;
 
   // Roles.
@@ -110,14 +116,19 @@ class SessionDriver {
     int64_t deadline_ms = 0;
   };
   bool Tracked(int64_t id) const { return liveness_.Contains(id) || Closing(id); }
-  void NoteEvidence(int64_t id, int64_t heard_ms);
+  // `here`: this member heard the client itself (Heard), not another member (OnTouches).
+  void NoteEvidence(int64_t id, int64_t heard_ms, bool here);
   void Retrack(int64_t id, const ClosingSession& c);
   int32_t TimeoutOf(int64_t id) const;
 
   Options options_;
   session::ExpiryQueue liveness_;
   std::map<int64_t, ClosingSession> closing_;
-  std::unordered_map<int64_t, int64_t> evidence_ms_;  // session -> last heard, anywhere (ensemble)
+  struct HeardAt {
+    int64_t anywhere = -1;  // the latest evidence, from anyone
+    int64_t here = -1;      // the latest this member heard itself; -1: never
+  };
+  std::unordered_map<int64_t, HeardAt> evidence_ms_;  // ensemble only
   std::unordered_map<int64_t, int64_t> heard_here_;   // heard here since the last heartbeat
   int64_t hold_until_ms_ = 0;
 };

@@ -2,7 +2,9 @@
 //  * a session expires exactly at its last evidence + timeout, and only evidence moves that;
 //  * only evidence is passed on to other members: sessions restored at start (from a snapshot
 //    or by replaying the log) are tracked for a full timeout but never reported as heard, so a
-//    member that restarts cannot keep a dead client's session alive (issue #14, defect 4);
+//    member that restarts cannot keep a dead client's session alive (issue #14, defect 4); and
+//    a member passes on only what it heard itself, so a report it read late does not come back
+//    to the leader as fresh evidence (simulation seed 56526);
 //  * a session handed out for expiry stays tracked as closing: touches heard meanwhile are
 //    kept and reported, and when the expiry fails or leadership is lost it is tracked again
 //    with them (issue #14, defect 5);
@@ -63,7 +65,7 @@ TEST(SessionDriver, RestoredSessionsAreTrackedButNeverReportedAsHeard) {
   EXPECT_FALSE(d.HeardMs(id).has_value());
 }
 
-TEST(SessionDriver, EvidenceCarriesTheLastTimeHeardAnywhere) {
+TEST(SessionDriver, EvidenceCarriesWhatThisMemberHeardItself) {
   SessionDriver d = Ensemble();
   d.Created(1, 4000, 0);
   d.Created(2, 4000, 0);
@@ -71,11 +73,37 @@ TEST(SessionDriver, EvidenceCarriesTheLastTimeHeardAnywhere) {
   Heartbeat::Touch remote{2, 4000, 300};
   d.OnTouches({&remote, 1}, 2000);  // heard by another member at 1700
   std::vector<Heartbeat::Touch> ev = d.Evidence(2500);
-  ASSERT_EQ(ev.size(), 2u);
-  std::sort(ev.begin(), ev.end(),
-            [](const auto& a, const auto& b) { return a.session_id < b.session_id; });
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].session_id, 1);
   EXPECT_EQ(ev[0].age_ms, 1500);
-  EXPECT_EQ(ev[1].age_ms, 800);
+  // What others reported still counts here, and is what this member knows of the client.
+  EXPECT_EQ(d.liveness().DeadlineMs(2), 5700);
+  EXPECT_EQ(d.HeardMs(2), 1700);
+  // A report never hides what this member heard itself, nor the other way round.
+  Heartbeat::Touch later{1, 4000, 0};
+  d.OnTouches({&later, 1}, 3000);
+  ev = d.Evidence(3500);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].age_ms, 2500);  // heard here at 1000
+  EXPECT_EQ(d.HeardMs(1), 3000);
+}
+
+// Seed 56526 of the simulation: the leader's heartbeat, carrying its own touch of a client (age
+// 0), waited in a paused follower's socket for 1.9 s. Read after the pause, it said "heard just
+// now". The follower's links then came up and it passed that evidence back to the leader, whose
+// deadline for the client moved 1.9 s past what the client had earned: the session lived 6 s
+// after its client's last word with a 4 s timeout. The follower must pass on only what it heard.
+TEST(SessionDriver, AReportReadLateIsNotPassedOnAsFreshEvidence) {
+  SessionDriver leader = Ensemble();
+  SessionDriver follower = Ensemble();
+  for (SessionDriver* d : {&leader, &follower}) d->Created(7, 4000, 0);
+  leader.Heard(7, 5700);
+  std::vector<Heartbeat::Touch> touches = leader.TakeTouches(5700);  // sent at 5700, age 0
+  ASSERT_EQ(touches.size(), 1u);
+  follower.OnTouches(touches, 7600);  // read after the pause: "heard at 7600"
+  std::vector<Heartbeat::Touch> evidence = follower.Evidence(7600);  // its links came up
+  leader.OnTouches(evidence, 7602);
+  EXPECT_EQ(leader.liveness().DeadlineMs(7), 9700);  // 5700 + 4000, not 7600 + 4000
 }
 
 TEST(SessionDriver, TakeTouchesReportsWhatWasHeardHereOnce) {

@@ -505,7 +505,8 @@ void Cluster::CheckLiveness() {
     if (now - led_since > allowed && silent > allowed) {
       std::ostringstream o;
       o << "session 0x" << std::hex << id << std::dec << " still alive " << silent
-        << " ms after its client was last heard (timeout " << e.timeout_ms << " ms)";
+        << " ms after its client was last heard (timeout " << e.timeout_ms << " ms, now " << now
+        << " ms)";
       for (unsigned i = 0; i < size(); i++) {
         const server::Server* s = members_[i].server.get();
         if (s == nullptr) continue;
