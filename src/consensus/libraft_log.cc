@@ -165,20 +165,34 @@ Status LibraftLog::Start(Callbacks callbacks) {
   started_ = true;
   uv_check_init(loop_, &available_check_);
   available_check_.data = this;
-  uv_check_start(&available_check_, FailStopIfUnavailable);
+  uv_check_start(&available_check_, AfterLoopTurn);
   uv_unref(reinterpret_cast<uv_handle_t*>(&available_check_));
   return Status::Ok();
 }
 
-// After every loop turn's I/O: libraft turns UNAVAILABLE on its own when an error inside it ends
-// its part in the ensemble (in 0.15: a failed snapshot, a failed vote or tick, a log that
-// conflicts with a committed entry), and reports it nowhere; the member would go on running
-// without ever serving again. Fail-stop instead, with the cause, so that it is restarted.
-void LibraftLog::FailStopIfUnavailable(uv_check_t* h) {
+// After every loop turn's I/O, outside libraft: a finished leadership transfer is reported, and
+// an unavailable raft ends the process.
+void LibraftLog::AfterLoopTurn(uv_check_t* h) {
   auto* self = static_cast<LibraftLog*>(h->data);
-  if (self->stopping_ || raft_state(&self->raft_) != RAFT_UNAVAILABLE) return;
-  std::string cause = self->last_error_;
-  if (const char* why = raft_errmsg(&self->raft_); cause.empty() && why != nullptr) cause = why;
+  if (self->transfer_finished_) {
+    self->transfer_finished_ = false;
+    uint64_t leader = self->LeaderId();
+    std::function<void(uint64_t)> done = std::move(self->transfer_done_);
+    self->transfer_done_ = nullptr;
+    done(leader != self->options_.id ? leader : 0);
+    if (self->stopping_) return;  // done may have stopped the log
+  }
+  self->FailStopIfUnavailable();
+}
+
+// libraft turns UNAVAILABLE on its own when an error inside it ends its part in the ensemble (in
+// 0.15: a failed snapshot, a failed vote or tick, a log that conflicts with a committed entry),
+// and reports it nowhere; the member would go on running without ever serving again. Fail-stop
+// instead, with the cause, so that it is restarted.
+void LibraftLog::FailStopIfUnavailable() {
+  if (stopping_ || raft_state(&raft_) != RAFT_UNAVAILABLE) return;
+  std::string cause = last_error_;
+  if (const char* why = raft_errmsg(&raft_); cause.empty() && why != nullptr) cause = why;
   if (cause.empty()) cause = "libraft gave no reason";
   std::fprintf(stderr,
                "paddock: fatal: libraft stopped taking part in the ensemble (state UNAVAILABLE "
@@ -565,6 +579,44 @@ LogStats LibraftLog::Stats() const {
   s.snapshot_total_us_last = snapshot_total_us_last_;
   s.snapshot_index_last = snapshot_index_last_;
   return s;
+}
+
+// The voter with the highest match index, the one closest to taking over (libraft's own choice,
+// with id 0, is the first voter that is up to date, else the last one, alive or not).
+void LibraftLog::TransferLeadership(std::function<void(uint64_t)> done) {
+  PADDOCK_ASSERT(!stopping_ && !transfer_done_);
+  if (!started_ || raft_state(&raft_) != RAFT_LEADER) {
+    done(0);
+    return;
+  }
+  raft_id target = 0;
+  raft_index best = 0;
+  for (unsigned i = 0; i < raft_.configuration.n; i++) {
+    const raft_server& server = raft_.configuration.servers[i];
+    if (server.id == raft_.id || server.role != RAFT_VOTER) continue;
+    raft_index match = raft_.leader_state.progress[i].match_index;
+    if (target == 0 || match > best) {
+      target = server.id;
+      best = match;
+    }
+  }
+  if (target == 0) {
+    done(0);
+    return;
+  }
+  transfer_.data = this;
+  int rv = raft_transfer(&raft_, &transfer_, target, [](struct raft_transfer* req) {
+    static_cast<LibraftLog*>(req->data)->transfer_finished_ = true;  // reported after the turn
+  });
+  if (rv != 0) {
+    PADDOCK_LOG_WARN("leadership transfer not started to={} error=\"{}\"", target,
+                     raft_errmsg(&raft_));
+    done(0);
+    return;
+  }
+  PADDOCK_LOG_INFO("leadership transfer started to={} match_index={} last_index={}", target, best,
+                   raft_last_index(&raft_));
+  transfer_done_ = std::move(done);
 }
 
 void LibraftLog::Stop(std::function<void()> done) {

@@ -89,6 +89,12 @@ class LibraftLog final : public ReplicatedLog {
   bool IsLeader() const override;
   uint64_t LeaderId() const override;
   LogStats Stats() const override;
+  // libraft's transfer (thesis 3.10): the most up-to-date other voter is caught up, then told to
+  // start an election at once, which it wins without anyone waiting for an election timeout.
+  // `done` runs on a later loop turn, outside libraft: with the new leader's id, or 0 if this
+  // member was not leading or no voter took over within an election timeout (libraft's bound).
+  // REQUIRES: Start succeeded; Stop not called; no transfer in progress.
+  void TransferLeadership(std::function<void(uint64_t new_leader)> done) override;
   void Stop(std::function<void()> done) override;
 
   // Frames and pads a payload as stored in the log (exposed for tests).
@@ -104,7 +110,8 @@ class LibraftLog final : public ReplicatedLog {
   static int FsmSnapshotAsync(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n) noexcept;
   [[noreturn]] void SnapshotChild(int fd, pid_t parent);
   int SnapshotNotTaken(const char* what, int err);
-  static void FailStopIfUnavailable(uv_check_t* h);
+  static void AfterLoopTurn(uv_check_t* h);
+  void FailStopIfUnavailable();
   void AfterSnapshotCapture();
   static int FsmRestore(raft_fsm* fsm, raft_buffer* buf) noexcept;
   static int GuardedAppend(raft_io* io, raft_io_append* req, const raft_entry entries[],
@@ -135,7 +142,11 @@ class LibraftLog final : public ReplicatedLog {
   std::function<void()> stop_done_;
   std::string restore_error_;  // why the last snapshot restore failed, for StartError()
   std::string last_error_;     // the last error Paddock answered libraft with, for a fail-stop
-  uv_check_t available_check_{};  // FailStopIfUnavailable, while started
+  uv_check_t available_check_{};  // AfterLoopTurn, while started
+  // A leadership transfer: libraft's request, and its outcome until AfterLoopTurn reports it.
+  struct raft_transfer transfer_{};
+  std::function<void(uint64_t)> transfer_done_;
+  bool transfer_finished_ = false;
   int64_t snapshot_failures_ = 0;  // forks that failed since the last line about them
   std::chrono::steady_clock::time_point snapshot_failure_logged_{};
   // The guarded append: libraft's own append and the callbacks it passed.

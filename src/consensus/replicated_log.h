@@ -89,6 +89,10 @@ class ReplicatedLog {
   virtual uint64_t LeaderId() const = 0;
   // Counters for operators; an engine without them reports zeros.
   virtual LogStats Stats() const { return {}; }
+  // Hands the leadership to another member before this one stops, so that the ensemble does not
+  // wait an election timeout for a new leader. `done` gets the new leader's id, or 0 if this
+  // member was not leading or nobody took over. An engine that cannot transfer answers 0 at once.
+  virtual void TransferLeadership(std::function<void(uint64_t new_leader)> done) { done(0); }
   // Stops the engine; `done` fires once its resources can be released.
   virtual void Stop(std::function<void()> done) = 0;
 };

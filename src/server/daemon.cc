@@ -107,7 +107,7 @@ Status Daemon::Run() {
 }
 
 Status Daemon::FailStart(Status s) {
-  Shutdown();
+  StopNow();
   uv_run(&loop_, UV_RUN_DEFAULT);
   return s;
 }
@@ -161,6 +161,32 @@ void Daemon::OnSignal(uv_signal_t* h, int signum) {
 
 void Daemon::Shutdown() {
   if (stopping_) return;
+  if (handing_over_) {
+    PADDOCK_LOG_INFO("stop requested again during the leadership transfer; stopping now");
+    StopNow();
+    return;
+  }
+  if (log_ != nullptr && server_.config().IsEnsemble() && log_->IsLeader()) {
+    handing_over_ = true;
+    log_->TransferLeadership([this](uint64_t leader) {
+      if (!handing_over_) return;
+      handing_over_ = false;
+      if (leader != 0) {
+        PADDOCK_LOG_INFO("leadership handed over to={}; stopping", leader);
+      } else {
+        PADDOCK_LOG_WARN("leadership not handed over (no member took over within an election "
+                         "timeout); stopping");
+      }
+      StopNow();
+    });
+    return;
+  }
+  StopNow();
+}
+
+void Daemon::StopNow() {
+  if (stopping_) return;
+  handing_over_ = false;
   stopping_ = true;
   server_.Shutdown();
   if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);

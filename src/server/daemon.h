@@ -49,7 +49,11 @@ class Daemon final : public ServerIo {
   Status Listen();
   Status ListenOn(uv_tcp_t* listener, bool* listening, int port);
   void StartAdmin();
+  // A signal or RequestStop. A leading member of an ensemble first hands the leadership over
+  // (LibraftLog::TransferLeadership), serving meanwhile, so that a rolling restart costs the
+  // clients no election timeout; a second request while it does stops at once.
   void Shutdown();
+  void StopNow();
   Status FailStart(Status s);
   void ArmWake();
   static void OnNewConnection(uv_stream_t* listener, int status);
@@ -75,6 +79,7 @@ class Daemon final : public ServerIo {
   bool listening_ = false;
   bool secure_listening_ = false;
   bool stopping_ = false;
+  bool handing_over_ = false;  // a leadership transfer runs before stopping
   int64_t next_connection_id_ = 1;
   std::unique_ptr<consensus::LibraftLog> log_;
   std::unique_ptr<PeerNet> peers_;
