@@ -27,6 +27,11 @@ struct Follower {
   const raft_message* received = nullptr;
 
   Follower() { io.data = this; }
+  // The follower's raft with a snapshot up to `snapshot_index` and a commit index.
+  Follower(raft_index snapshot_index, raft_index commit_index) : Follower() {
+    r.log.snapshot.last_index = snapshot_index;
+    r.commit_index = commit_index;
+  }
 
   void Deliver(raft_message* message) {
     clamp.Deliver(
@@ -179,9 +184,7 @@ raft_message InstallSnapshot(raft_id from, raft_index last_index) {
 // libraft's "have more recent snapshot" no-op: it echoes the leader's index (1300, as in seed
 // 9544 of the simulation) although its own snapshot reaches 1321.
 TEST(AppendReplyClampTest, ASnapshotOlderThanTheFollowersIsAnsweredWithTheFollowersSnapshot) {
-  Follower f;
-  f.r.log.snapshot.last_index = 1321;
-  f.r.commit_index = 1321;
+  Follower f(1321, 1321);
   raft_message install = InstallSnapshot(2, 1300);
   f.reply = Result(2, 0, 1300);
   f.Deliver(&install);
@@ -198,9 +201,7 @@ TEST(AppendReplyClampTest, ASnapshotOlderThanTheFollowersIsAnsweredWithTheFollow
 // The floor is what is both in the snapshot and known committed: libraft sets the snapshot
 // index before an installed snapshot is written, and a failed write leaves it there.
 TEST(AppendReplyClampTest, TheRaiseStopsAtTheCommitIndex) {
-  Follower f;
-  f.r.log.snapshot.last_index = 1321;
-  f.r.commit_index = 1310;
+  Follower f(1321, 1310);
   raft_message install = InstallSnapshot(2, 1300);
   f.reply = Result(2, 0, 1300);
   f.Deliver(&install);
@@ -209,9 +210,7 @@ TEST(AppendReplyClampTest, TheRaiseStopsAtTheCommitIndex) {
 }
 
 TEST(AppendReplyClampTest, ASnapshotReplyClaimingAtLeastTheFloorIsLeftAlone) {
-  Follower f;
-  f.r.log.snapshot.last_index = 1300;
-  f.r.commit_index = 1305;
+  Follower f(1300, 1305);
   // "have all entries": the follower's log already holds the snapshot's last entry.
   raft_message install = InstallSnapshot(2, 1302);
   f.reply = Result(2, 0, 1302);
@@ -222,9 +221,7 @@ TEST(AppendReplyClampTest, ASnapshotReplyClaimingAtLeastTheFloorIsLeftAlone) {
 
 // A rejection of an InstallSnapshot (a stale term) names the snapshot in `rejected`.
 TEST(AppendReplyClampTest, ARejectedSnapshotIsLeftAlone) {
-  Follower f;
-  f.r.log.snapshot.last_index = 1321;
-  f.r.commit_index = 1321;
+  Follower f(1321, 1321);
   raft_message install = InstallSnapshot(2, 1300);
   f.reply = Result(2, 1300, 1322);
   f.Deliver(&install);
@@ -232,9 +229,7 @@ TEST(AppendReplyClampTest, ARejectedSnapshotIsLeftAlone) {
 }
 
 TEST(AppendReplyClampTest, ASnapshotReplyToAnotherServerOrAfterTheHandlingIsLeftAlone) {
-  Follower f;
-  f.r.log.snapshot.last_index = 1321;
-  f.r.commit_index = 1321;
+  Follower f(1321, 1321);
   raft_message install = InstallSnapshot(2, 1300);
   f.reply = Result(3, 0, 1300);
   f.Deliver(&install);
@@ -247,9 +242,7 @@ TEST(AppendReplyClampTest, ASnapshotReplyToAnotherServerOrAfterTheHandlingIsLeft
 
 // An AppendEntries reply is never raised, whatever the follower's snapshot.
 TEST(AppendReplyClampTest, AnAppendEntriesReplyIsNeverRaised) {
-  Follower f;
-  f.r.log.snapshot.last_index = 1321;
-  f.r.commit_index = 1321;
+  Follower f(1321, 1321);
   raft_message heartbeat = AppendEntries(2, 1300, 0);
   f.reply = Result(2, 0, 1300);
   f.Deliver(&heartbeat);

@@ -149,21 +149,30 @@ class LibraftAppendReplyTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
+  // Member 2, the follower under test, of two voters on loopback; it stays a follower for the
+  // test's few milliseconds (its election timeout is long).
+  LibraftOptions FollowerOptions() const {
+    LibraftOptions o;
+    o.dir = (dir_ / "2").string();
+    o.id = 2;
+    o.address = follower_address_;
+    o.voters = {{1, leader_address_}, {2, follower_address_}};
+    o.peer_key = kKey;
+    o.election_timeout_ms = 10'000;
+    return o;
+  }
+
   std::filesystem::path dir_;
+  std::string leader_address_ = "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
+  std::string follower_address_ = "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
 };
 
 TEST_F(LibraftAppendReplyTest, AFollowerAnswersAtOnceWithNoMoreThanTheRequestCovered) {
   uv_loop_t loop;
   uv_loop_init(&loop);
-  std::string leader_address = "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
-  std::string follower_address = "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
-  LibraftOptions o;
-  o.dir = (dir_ / "2").string();
-  o.id = 2;
-  o.address = follower_address;
-  o.voters = {{1, leader_address}, {2, follower_address}};
-  o.peer_key = kKey;
-  o.election_timeout_ms = 10'000;  // it stays a follower for the test's few milliseconds
+  const std::string& leader_address = leader_address_;
+  const std::string& follower_address = follower_address_;
+  LibraftOptions o = FollowerOptions();
   LibraftLog follower(&loop, o);
   Callbacks cb;
   cb.apply = [](std::string_view) {};  // nothing commits past the bootstrap entry
@@ -216,15 +225,9 @@ TEST_F(LibraftAppendReplyTest, AFollowerAnswersAtOnceWithNoMoreThanTheRequestCov
 TEST_F(LibraftAppendReplyTest, AnOlderSnapshotIsAnsweredWithTheFollowersOwn) {
   uv_loop_t loop;
   uv_loop_init(&loop);
-  std::string leader_address = "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
-  std::string follower_address = "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
-  LibraftOptions o;
-  o.dir = (dir_ / "2").string();
-  o.id = 2;
-  o.address = follower_address;
-  o.voters = {{1, leader_address}, {2, follower_address}};
-  o.peer_key = kKey;
-  o.election_timeout_ms = 10'000;
+  const std::string& leader_address = leader_address_;
+  const std::string& follower_address = follower_address_;
+  LibraftOptions o = FollowerOptions();
   o.snapshot_threshold = 4;
   o.snapshot_trailing = 1;
   o.fork_snapshots = false;

@@ -665,13 +665,10 @@ def parse_args(argv):
 def main():
     args = parse_args(sys.argv[1:])
     if not netns.inside():
-        reason = netns.unsupported_reason()
-        if reason:
-            print(f"history_test: skipped ({reason})")
-            return 0
         # The seed is fixed out here, so the run inside uses (and prints) this one; argparse
         # keeps the last --seed given.
-        return netns.rerun_inside(__file__, sys.argv[1:] + ["--seed", str(args.seed)])
+        return netns.rerun_inside_or_skip("history_test", __file__,
+                                          sys.argv[1:] + ["--seed", str(args.seed)])
     logging.basicConfig(level=logging.ERROR)  # kazoo warns on every dropped connection
     print(f"history_test: seed={args.seed} duration={args.duration:g} s clients={CLIENTS} "
           f"members={SIZE} session_timeouts_s={SESSION_TIMEOUTS_S[:CLIENTS]}\n"

@@ -118,11 +118,7 @@ def main():
         NET.build()
         unittest.main()
         return
-    reason = netns.unsupported_reason()
-    if reason:
-        print(f"partition_test: skipped ({reason})")
-        return
-    sys.exit(netns.rerun_inside(__file__, sys.argv[1:]))
+    sys.exit(netns.rerun_inside_or_skip("partition_test", __file__, sys.argv[1:]))
 
 
 if __name__ == "__main__":

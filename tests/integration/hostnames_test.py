@@ -27,13 +27,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "lib"))
 import netns  # noqa: E402
+import zkservers  # noqa: E402
 from ensemble import Ensemble  # noqa: E402
 
 WAIT_S = 20.0
@@ -58,15 +58,6 @@ def ipv6_loopback():
         return True
     except OSError:
         return False
-
-
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def write_through(member, path, data=b"x"):
@@ -133,8 +124,9 @@ class HostNamesTest(unittest.TestCase):
                 self.assertEqual(write_through(e.members[leader], f"/while-away-{n}"), 0)
             m3.start()
             e.wait_serving([3], timeout=WAIT_S)
-            wait_until(lambda: len({e.tree_digest(i) for i in e.ids}) == 1, WAIT_S,
-                       "member 3 to hold the same tree at its new address")
+            zkservers.wait_until(lambda: len({e.tree_digest(i) for i in e.ids}) == 1, WAIT_S,
+                                 interval=0.1,
+                                 what="member 3 to hold the same tree at its new address")
             self.assertEqual(write_through(m3, "/through-moved"), 0)
             digests = {i: e.tree_digest(i) for i in e.ids}
             self.assertEqual(len(set(digests.values())), 1, digests)
@@ -155,11 +147,7 @@ def main():
         finally:
             os.unlink(HOSTS_FILE)
         return
-    reason = netns.unsupported_reason()
-    if reason:
-        print(f"skipped ({reason})")
-        return
-    sys.exit(netns.rerun_inside(__file__, sys.argv[1:]))
+    sys.exit(netns.rerun_inside_or_skip("hostnames_test", __file__, sys.argv[1:]))
 
 
 if __name__ == "__main__":

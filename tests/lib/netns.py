@@ -32,6 +32,8 @@ API:
                                     or unshare), or None
   rerun_inside(script, argv) -> int runs `python3 script argv...` under `unshare --net --mount`
                                     with the inside() marker set; returns its exit code
+  rerun_inside_or_skip(name, script, argv) -> int   the same, or 0 after printing
+                                    "<name>: skipped (<reason>)" where namespaces are unsupported
   Network(size, subnet="10.77.0")
     build()        /run/netns on a private tmpfs, lo up, the bridge, one namespace per member
     hosts          [<subnet>.1, ..., <subnet>.size], for Ensemble(hosts=...)
@@ -71,6 +73,16 @@ def unsupported_reason():
     if not shutil.which("unshare"):
         return "needs unshare"
     return None
+
+
+def rerun_inside_or_skip(name, script, argv):
+    """Outside the namespaces: rerun_inside, or, where namespaces cannot be built, a line saying
+    that `name` is skipped and why. Returns the exit code for the caller to exit with."""
+    reason = unsupported_reason()
+    if reason:
+        print(f"{name}: skipped ({reason})")
+        return 0
+    return rerun_inside(script, argv)
 
 
 def rerun_inside(script, argv):
