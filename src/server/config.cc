@@ -419,7 +419,19 @@ void LoggedRules2(Rules* r) {
       {"enforce.auth.schemes", {K::kLogged, {}}},
       {"authProvider.*", {K::kLogged, [](Config&, auto& k, auto& v) { return CheckAuthProvider(k, v); }}},
       {"ssl.authProvider", {K::kLogged, Unless({"x509"}, "Paddock's TLS identities come from its x509 provider only; remove this key")}},
-      {"metricsProvider.className", {K::kLogged, Unless({"org.apache.zookeeper.metrics.impl.DefaultMetricsProvider"}, "Paddock does not serve ZooKeeper's Prometheus endpoint yet; its metrics are on the admin endpoint (/metrics); remove this key")}},
+      {"metricsProvider.className", {K::kHonoured, [](Config& c, auto& k, auto& v) {
+        if (v == "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider") {
+          c.zk_metrics_enabled = true;
+          return Status::Ok();
+        }
+        c.zk_metrics_enabled = false;
+        return RefuseUnless(k, v, {"org.apache.zookeeper.metrics.impl.DefaultMetricsProvider"},
+                            "Paddock serves ZooKeeper's Prometheus provider "
+                            "(org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider) "
+                            "or the default; set it to one of those or remove the key");
+      }}},
+      {"metricsProvider.httpHost", {K::kHonoured, [](Config& c, auto&, auto& v) { c.zk_metrics_host = v; return Status::Ok(); }}},
+      {"metricsProvider.httpPort", {K::kHonoured, [](Config& c, auto& k, auto& v) { return ParseInt(k, v, 0, 65535, &c.zk_metrics_port); }}},
   });
 }
 

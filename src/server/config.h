@@ -97,6 +97,11 @@ struct Config {
   bool admin_enable_server = true;
   std::string admin_server_address = "127.0.0.1";
   int32_t admin_server_port = 8080;
+  // metricsProvider.className=...PrometheusMetricsProvider: ZooKeeper's metric names in the
+  // Prometheus format on httpHost:httpPort (ZooKeeper's defaults: 0.0.0.0, 7000).
+  bool zk_metrics_enabled = false;
+  std::string zk_metrics_host = "0.0.0.0";
+  int32_t zk_metrics_port = 7000;
   std::string admin_command_url = "/commands";
   // TLS: ZooKeeper's secureClientPort and ssl.* keys, PEM files only (ClientX509Util). Without
   // clientPort and with secureClientPort, only the TLS port listens, as in ZooKeeper.

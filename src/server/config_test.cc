@@ -89,7 +89,7 @@ TEST(ConfigKeys, RefusedKeysNameTheKeyAndSayWhatToDo) {
       "quorumListenOnAllIPs=true",
       "leaderServes=no",
       "oraclePath=/oracle",
-      "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
+      "metricsProvider.className=com.example.MyMetricsProvider",
   };
   for (const auto& line : refused) {
     Result<Config> c = ParseConfig(line + "\n", nullptr);
@@ -108,8 +108,7 @@ TEST(ConfigKeys, RefusedKeysAcceptTheirHarmlessValuesAndLogThem) {
         "reconfigEnabled=false", "standaloneEnabled=true", "quorum.auth.enableSasl=false",
         "peerType=participant", "maxCnxns=0", "skipACL=no", "leaderServes=yes",
         "DigestAuthenticationProvider.enabled=true",
-        "authProvider.1=org.apache.zookeeper.server.auth.DigestAuthenticationProvider",
-        "metricsProvider.className=org.apache.zookeeper.metrics.impl.DefaultMetricsProvider"}) {
+        "authProvider.1=org.apache.zookeeper.server.auth.DigestAuthenticationProvider"}) {
     Result<Config> c = ParseConfig(line + "\n", nullptr);
     ASSERT_TRUE(c.ok()) << line << ": " << c.status().message();
     EXPECT_EQ(c->ignored_keys, std::vector<std::string>{line.substr(0, line.find('='))});
@@ -121,7 +120,7 @@ TEST(ConfigKeys, HarmlessKeysAreLoggedOncePerLine) {
   std::vector<std::string> unknown;
   Result<Config> c = ParseConfig(
       "preAllocSize=65536\nautopurge.purgeInterval=1\njvm.pause.monitor=true\n"
-      "zookeeper.nio.numWorkerThreads=8\nmetricsProvider.httpPort=7000\n"
+      "zookeeper.nio.numWorkerThreads=8\nmetricsProvider.exportJvmInfo=false\n"
       "admin.idleTimeout=30000\n",
       &unknown);
   ASSERT_TRUE(c.ok()) << c.status().message();
@@ -129,7 +128,31 @@ TEST(ConfigKeys, HarmlessKeysAreLoggedOncePerLine) {
   EXPECT_EQ(c->ignored_keys,
             (std::vector<std::string>{"preAllocSize", "autopurge.purgeInterval",
                                       "jvm.pause.monitor", "zookeeper.nio.numWorkerThreads",
-                                      "metricsProvider.httpPort", "admin.idleTimeout"}));
+                                      "metricsProvider.exportJvmInfo", "admin.idleTimeout"}));
+}
+
+TEST(ConfigKeys, ThePrometheusProviderServesZooKeepersMetrics) {
+  Result<Config> c = ParseConfig("", nullptr);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->zk_metrics_enabled);
+  EXPECT_EQ(c->zk_metrics_host, "0.0.0.0");
+  EXPECT_EQ(c->zk_metrics_port, 7000);
+  c = ParseConfig(
+      "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider"
+      "\nmetricsProvider.httpHost=127.0.0.1\nmetricsProvider.httpPort=7001\n",
+      nullptr);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(c->zk_metrics_enabled);
+  EXPECT_EQ(c->zk_metrics_host, "127.0.0.1");
+  EXPECT_EQ(c->zk_metrics_port, 7001);
+  c = ParseConfig(
+      "metricsProvider.className=org.apache.zookeeper.metrics.impl.DefaultMetricsProvider\n",
+      nullptr);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_FALSE(c->zk_metrics_enabled);
+  c = ParseConfig("metricsProvider.httpPort=70000\n", nullptr);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("metricsProvider.httpPort"), std::string::npos);
 }
 
 TEST(ConfigKeys, SnapCountSetsTheSnapshotThreshold) {

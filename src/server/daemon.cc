@@ -13,6 +13,7 @@
 #include "server/disk_guard.h"
 #include "server/tcp_connection.h"
 #include "server/tls.h"
+#include "server/zk_metrics.h"
 
 namespace paddock::server {
 
@@ -100,6 +101,7 @@ Status Daemon::Run() {
   // that this member does not serve yet; client handshakes are refused until it does.
   Status s = Listen();
   if (s.ok() && config.IsEnsemble()) s = StartPeers();
+  if (s.ok()) s = StartZkMetrics();
   if (!s.ok()) return FailStart(s);
   StartAdmin();
   uv_run(&loop_, UV_RUN_DEFAULT);
@@ -124,6 +126,38 @@ Status Daemon::StartPeers() {
       [this](int peer, bool up) { server_.OnPeerLink(peer, up); });
   if (Status s = peers_->Start(); !s.ok()) return s;
   server_.SetPeers(peers_.get());
+  return Status::Ok();
+}
+
+// ZooKeeper's Prometheus provider: /metrics only, as its servlet, in the Prometheus text format
+// with ZooKeeper's names. Unlike the admin server, a port that
+// cannot be bound stops start-up, as the provider's failure to start stops ZooKeeper.
+Status Daemon::StartZkMetrics() {
+  const Config& config = server_.config();
+  if (!config.zk_metrics_enabled) return Status::Ok();
+  zk_metrics_ = std::make_unique<admin::AdminEndpoint>(
+      &loop_,
+      [this](const admin::AdminRequest& r) {
+        admin::AdminReply reply;
+        if (r.path != "/metrics") {
+          reply.status = 404;
+          reply.content_type = "text/plain";
+          reply.body = "not found: ZooKeeper's metrics are at /metrics\n";
+          return reply;
+        }
+        reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        reply.body = ZkPrometheusText(server_);
+        return reply;
+      },
+      [](const admin::AdminRequest&, admin::AdminReply*) { return false; });
+  Status s = zk_metrics_->Start(config.zk_metrics_host, config.zk_metrics_port);
+  if (!s.ok()) {
+    return Status::Error("metricsProvider (Prometheus) cannot listen on " +
+                         config.zk_metrics_host + ":" + std::to_string(config.zk_metrics_port) +
+                         ": " + s.message());
+  }
+  PADDOCK_LOG_INFO("ZooKeeper metrics served address={} port={} path=/metrics",
+                   config.zk_metrics_host, zk_metrics_->port());
   return Status::Ok();
 }
 
@@ -206,6 +240,7 @@ void Daemon::StopNow() {
   handles_ready_ = false;
   if (peers_) peers_->Stop();
   if (admin_) admin_->Stop();
+  if (zk_metrics_) zk_metrics_->Stop();
   if (log_) log_->Stop([]() {});
 }
 

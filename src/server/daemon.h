@@ -49,6 +49,8 @@ class Daemon final : public ServerIo {
   Status Listen();
   Status ListenOn(uv_tcp_t* listener, bool* listening, int port);
   void StartAdmin();
+  // metricsProvider: ZooKeeper's Prometheus provider, ZooKeeper's names (zk_metrics.h).
+  Status StartZkMetrics();
   // A signal or RequestStop. A leading member of an ensemble first hands the leadership over
   // (LibraftLog::TransferLeadership), serving meanwhile, so that a rolling restart costs the
   // clients no election timeout; a second request while it does stops at once.
@@ -85,6 +87,7 @@ class Daemon final : public ServerIo {
   std::unique_ptr<PeerNet> peers_;
   // Destroyed after the loop has run to its end (it joins its HTTP thread).
   std::unique_ptr<admin::AdminEndpoint> admin_;
+  std::unique_ptr<admin::AdminEndpoint> zk_metrics_;
 };
 
 }  // namespace paddock::server

@@ -14,6 +14,7 @@
 
 #include "server/report_util.h"
 #include "server/server.h"
+#include "server/zk_metrics.h"
 
 namespace paddock::server {
 namespace {
@@ -34,15 +35,6 @@ const std::map<int32_t, std::string>& Words() {
       {Word("srst"), "srst"}, {Word("isro"), "isro"}, {Word("dirs"), "dirs"},
       {Word("gtmk"), "gtmk"}, {Word("stmk"), "stmk"}, {Word("hash"), "hash"}};
   return words;
-}
-
-// Java's Double.toString of a value rounded to 4 decimals: "0.0", "1.5", "2.1235".
-std::string JavaDouble(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.4f", std::round(v * 10000.0) / 10000.0);
-  std::string s = buf;
-  while (s.size() > 2 && s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();
-  return s;
 }
 
 std::string ConnectionLine(const Connection& c, bool full) {
@@ -98,41 +90,15 @@ std::string Cons(const Server& s) {
 
 std::string Mntr(const Server& s) {
   const ServerStats& st = s.stats();
-  const auto& tree = s.state().tree();
-  rlimit rl{};
-  getrlimit(RLIMIT_NOFILE, &rl);
   std::ostringstream o;
-  auto kv = [&o](const char* k, auto v) { o << "zk_" << k << "\t" << v << "\n"; };
+  auto kv = [&o](const std::string& k, const auto& v) { o << "zk_" << k << "\t" << v << "\n"; };
   kv("version", VersionString());
   kv("server_state", s.ModeName());
-  kv("avg_latency", JavaDouble(st.latency.Average()));
-  kv("max_latency", st.latency.max_ms);
-  kv("min_latency", st.latency.Min());
-  kv("packets_received", st.packets_received);
-  kv("packets_sent", st.packets_sent);
-  kv("num_alive_connections", s.connections().size());
-  kv("outstanding_requests", s.OutstandingRequests());
-  kv("uptime", s.clock().NowWallMs() - st.start_wall_ms);
-  kv("znode_count", tree.NodeCount() + 1);
-  kv("watch_count", s.watches().WatchCount());
-  kv("ephemerals_count", tree.EphemeralCount());
-  kv("approximate_data_size", tree.ApproximateDataSize());
-  kv("global_sessions", s.state().sessions().size());
-  kv("local_sessions", 0);
-  kv("open_file_descriptor_count", OpenFdCount());
-  kv("max_file_descriptor_count", static_cast<int64_t>(rl.rlim_cur));
+  for (const ZkMetric& m : ZkMetrics(s)) kv(m.name, m.text);
+  // Paddock's own, after ZooKeeper's (mntr readers take the keys they know).
   kv("sessions_created", st.sessions_created);
   kv("sessions_closed", st.sessions_closed);
   kv("sessions_expired", st.sessions_expired);
-  if (s.config().IsEnsemble() && s.ModeName() == std::string("leader")) {
-    // Members that report to the leader over the peer channel, and those of them serving.
-    Server::FollowerCounts f = s.Followers();
-    kv("learners", f.followers);
-    kv("followers", f.followers);
-    kv("synced_followers", f.synced);
-    kv("synced_non_voting_followers", 0);
-    kv("synced_observers", 0);
-  }
   return o.str();
 }
 

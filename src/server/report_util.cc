@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -14,6 +15,14 @@ int64_t DirBytes(const std::string& dir) {
     if (e.is_regular_file(ec)) total += static_cast<int64_t>(e.file_size(ec));
   }
   return total;
+}
+
+std::string JavaDouble(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.4f", std::round(v * 10000.0) / 10000.0);
+  std::string s = buf;
+  while (s.size() > 2 && s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();
+  return s;
 }
 
 std::string HexId(int64_t id) {
