@@ -14,6 +14,10 @@ configure_file(${CMAKE_SOURCE_DIR}/packaging/paddock.service.in
   ${CMAKE_BINARY_DIR}/packaging/paddock.service @ONLY)
 
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The Grafana dashboard and Prometheus alert rules, for operators to load.
+install(FILES ${CMAKE_SOURCE_DIR}/packaging/monitoring/paddock-dashboard.json
+              ${CMAKE_SOURCE_DIR}/packaging/monitoring/paddock-alerts.yml
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/monitoring)
 install(FILES ${CMAKE_BINARY_DIR}/packaging/paddock.service DESTINATION /lib/systemd/system
   COMPONENT system EXCLUDE_FROM_ALL)
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/zoo.cfg DESTINATION /etc/paddock

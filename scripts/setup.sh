@@ -19,7 +19,7 @@ packages=(
   # the sessions page, rendered and captured by a real browser
   chromium
   # compatibility tests: real clients and the real server
-  python3 python3-kazoo libzookeeper-mt-dev zookeeper-bin zookeeper default-jre-headless
+  python3 python3-kazoo python3-yaml libzookeeper-mt-dev zookeeper-bin zookeeper default-jre-headless
   libservlet-api-java
   # helpers used by the test scripts; iproute2 (ip netns, veth, bridge) for the ensemble's
   # partition tests, in network namespaces the tests create

@@ -122,7 +122,9 @@ class Package(unittest.TestCase):
                 f"{lib}/cmake/Paddock/PaddockConfigVersion.cmake",
                 f"{lib}/cmake/Paddock/PaddockTargets.cmake", f"{lib}/pkgconfig/paddock.pc",
                 "./lib/systemd/system/paddock.service", "./etc/paddock/zoo.cfg",
-                "./usr/share/doc/paddock/README.md"]
+                "./usr/share/doc/paddock/README.md",
+                "./usr/share/doc/paddock/monitoring/paddock-dashboard.json",
+                "./usr/share/doc/paddock/monitoring/paddock-alerts.yml"]
         missing = [w for w in want if w not in names]
         self.assertEqual(missing, [], f"missing from the package:\n{listing}")
 

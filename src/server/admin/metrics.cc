@@ -160,6 +160,20 @@ void Raft(const Server& s, PrometheusWriter& w) {
           D(log.snapshot_capture_us_last) * 1e-6);
   w.Gauge("paddock_snapshot_last_index", "Log index covered by the last snapshot.",
           D(log.snapshot_index_last));
+  // Read at each scrape (one statvfs), whether or not the guard is on.
+  int64_t free = DiskGuard::StatvfsFreeBytes(s.config().RaftDir());
+  if (free >= 0) {
+    w.Gauge("paddock_disk_free_bytes",
+            "Bytes free for the server on the filesystem of the Raft log (statvfs f_bavail).",
+            D(free));
+  }
+  w.Gauge("paddock_disk_reserve_bytes",
+          "paddock.diskReserveBytes: below this much free space client writes are refused "
+          "(0: the guard is off).",
+          D(s.disk_guard().reserve_bytes()));
+  w.Gauge("paddock_disk_writes_refused",
+          "1 while client writes are refused because the log's disk is below the reserve.",
+          s.disk_guard().low() ? 1 : 0);
   w.Gauge("paddock_snapshot_last_timestamp_seconds",
           "Wall-clock time of the last snapshot (0: none since start).",
           s.stats().snapshot_wall_ms_last < 0 ? 0 : D(s.stats().snapshot_wall_ms_last) * 1e-3);
