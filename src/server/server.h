@@ -153,7 +153,8 @@ class Server {
   // the simulation's failure reports and debugging.
   std::string DebugState() const;
   const ServerStats& stats() const { return stats_; }
-  const DiskGuard& disk_guard() const { return *disk_guard_; }
+  // Null until Start.
+  const DiskGuard* disk_guard() const { return disk_guard_.get(); }
   ServerStats& mutable_stats() { return stats_; }
   // ZooKeeper's trace mask (gtmk, stmk): kept and reported, it changes no logging.
   int64_t trace_mask() const { return trace_mask_; }

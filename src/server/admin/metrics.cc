@@ -170,10 +170,10 @@ void Raft(const Server& s, PrometheusWriter& w) {
   w.Gauge("paddock_disk_reserve_bytes",
           "paddock.diskReserveBytes: below this much free space client writes are refused "
           "(0: the guard is off).",
-          D(s.disk_guard().reserve_bytes()));
+          D(s.config().disk_reserve_bytes));
   w.Gauge("paddock_disk_writes_refused",
           "1 while client writes are refused because the log's disk is below the reserve.",
-          s.disk_guard().low() ? 1 : 0);
+          s.disk_guard() != nullptr && s.disk_guard()->low() ? 1 : 0);
   w.Gauge("paddock_snapshot_last_timestamp_seconds",
           "Wall-clock time of the last snapshot (0: none since start).",
           s.stats().snapshot_wall_ms_last < 0 ? 0 : D(s.stats().snapshot_wall_ms_last) * 1e-3);
