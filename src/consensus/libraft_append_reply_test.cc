@@ -170,8 +170,6 @@ class LibraftAppendReplyTest : public ::testing::Test {
 TEST_F(LibraftAppendReplyTest, AFollowerAnswersAtOnceWithNoMoreThanTheRequestCovered) {
   uv_loop_t loop;
   uv_loop_init(&loop);
-  const std::string& leader_address = leader_address_;
-  const std::string& follower_address = follower_address_;
   LibraftOptions o = FollowerOptions();
   LibraftLog follower(&loop, o);
   Callbacks cb;
@@ -180,7 +178,7 @@ TEST_F(LibraftAppendReplyTest, AFollowerAnswersAtOnceWithNoMoreThanTheRequestCov
   cb.restore = [](std::string_view) { return Status::Ok(); };
   ASSERT_TRUE(follower.Start(std::move(cb)).ok());
 
-  HandLeader leader(&loop, (dir_ / "1").string(), leader_address, o.voters);
+  HandLeader leader(&loop, (dir_ / "1").string(), leader_address_, o.voters);
   std::vector<raft_append_entries_result> results;
   // Ends the run: after the third result, or at the deadline. It runs from the timer, outside
   // the backend's receive callback.
@@ -197,11 +195,11 @@ TEST_F(LibraftAppendReplyTest, AFollowerAnswersAtOnceWithNoMoreThanTheRequestCov
   };
   ASSERT_TRUE(leader.Start([&](const raft_append_entries_result& r) {
     results.push_back(r);
-    if (results.size() == 1) leader.Send(2, follower_address, 3, 2, 2, {});
-    if (results.size() == 2) leader.Send(2, follower_address, 3, 1, 1, {2});
+    if (results.size() == 1) leader.Send(2, follower_address_, 3, 2, 2, {});
+    if (results.size() == 2) leader.Send(2, follower_address_, 3, 1, 1, {2});
     if (results.size() == 3) uv_timer_start(&timer, finish_cb, 0, 0);
   }));
-  leader.Send(2, follower_address, 2, 1, 1, {2, 2});
+  leader.Send(2, follower_address_, 2, 1, 1, {2, 2});
   uv_timer_start(&timer, finish_cb, 10'000, 0);  // the deadline
   uv_run(&loop, UV_RUN_DEFAULT);
   EXPECT_EQ(uv_loop_close(&loop), 0);
@@ -225,8 +223,6 @@ TEST_F(LibraftAppendReplyTest, AFollowerAnswersAtOnceWithNoMoreThanTheRequestCov
 TEST_F(LibraftAppendReplyTest, AnOlderSnapshotIsAnsweredWithTheFollowersOwn) {
   uv_loop_t loop;
   uv_loop_init(&loop);
-  const std::string& leader_address = leader_address_;
-  const std::string& follower_address = follower_address_;
   LibraftOptions o = FollowerOptions();
   o.snapshot_threshold = 4;
   o.snapshot_trailing = 1;
@@ -238,7 +234,7 @@ TEST_F(LibraftAppendReplyTest, AnOlderSnapshotIsAnsweredWithTheFollowersOwn) {
   cb.restore = [](std::string_view) { return Status::Ok(); };
   ASSERT_TRUE(follower.Start(std::move(cb)).ok());
 
-  HandLeader leader(&loop, (dir_ / "1").string(), leader_address, o.voters);
+  HandLeader leader(&loop, (dir_ / "1").string(), leader_address_, o.voters);
   std::vector<raft_append_entries_result> results;
   LogStats at_install;
   std::function<void()> finish = [&] {
@@ -250,7 +246,7 @@ TEST_F(LibraftAppendReplyTest, AnOlderSnapshotIsAnsweredWithTheFollowersOwn) {
     LogStats s = follower.Stats();
     if (s.snapshots_taken == 0 || s.snapshot_index_last < 9) return;
     at_install = s;
-    leader.SendSnapshot(2, follower_address, 2, 3, 2);
+    leader.SendSnapshot(2, follower_address_, 2, 3, 2);
   };
   uv_timer_t poller{};
   uv_timer_init(&loop, &poller);
@@ -268,7 +264,7 @@ TEST_F(LibraftAppendReplyTest, AnOlderSnapshotIsAnsweredWithTheFollowersOwn) {
     if (results.size() == 1) {
       // Entries 2-9 are written; this heartbeat commits them all (the follower applies and
       // snapshots once it knows).
-      leader.Send(2, follower_address, 2, 9, 2, {}, 9);
+      leader.Send(2, follower_address_, 2, 9, 2, {}, 9);
     }
     if (results.size() == 2) uv_timer_start(&poller, poll_cb, 5, 5);
     if (results.size() == 3) {
@@ -277,7 +273,7 @@ TEST_F(LibraftAppendReplyTest, AnOlderSnapshotIsAnsweredWithTheFollowersOwn) {
       uv_timer_start(&timer, finish_cb, 0, 0);
     }
   }));
-  leader.Send(2, follower_address, 2, 1, 1, {2, 2, 2, 2, 2, 2, 2, 2}, 9);
+  leader.Send(2, follower_address_, 2, 1, 1, {2, 2, 2, 2, 2, 2, 2, 2}, 9);
   uv_timer_start(&timer, finish_cb, 10'000, 0);  // the deadline
   uv_run(&loop, UV_RUN_DEFAULT);
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&poller))) {
