@@ -16,6 +16,7 @@
 #include "net/frame_reader.h"
 #include "net/host_lookup.h"
 #include "net/peer_auth.h"
+#include "net/tcp_user_timeout.h"
 
 namespace paddock::consensus {
 namespace {
@@ -252,6 +253,10 @@ void OnConnected(uv_connect_t* req, int status) {
     return;
   }
   c->tcp_up = true;
+  // libraft never reads this stream: only a failed write tells it the member is gone.
+  if (std::string error = net::SetTcpUserTimeout(c->tcp, c->owner->timeout_ms); !error.empty()) {
+    PADDOCK_LOG_WARN("raft link: TCP_USER_TIMEOUT not set error=\"{}\"", error);
+  }
   uv_read_start(Stream(c->tcp), AllocHandshake, ReadHandshake);
   WriteConn(c, c->auth->TakeOutput());
 }

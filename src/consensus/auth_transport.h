@@ -27,7 +27,9 @@
 //    in t->impl.
 // Every connection not handed over within PeerAuth::kTimeoutMs of its start (TCP connect
 // included) is closed; every failed handshake is logged once with the remote address and the
-// reason (net::RefusalThrottle), as the peer channel does.
+// reason (net::RefusalThrottle), as the peer channel does. An outgoing connection also carries
+// that timeout as TCP_USER_TIMEOUT, because libraft never reads it and would otherwise write
+// into a connection to a vanished member for the kernel's whole retransmission time.
 //
 // Threading: loop thread only, like libraft.
 #pragma once

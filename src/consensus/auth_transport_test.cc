@@ -9,6 +9,8 @@
 #include "testing/free_port.h"
 #include "testing/uv_loop.h"
 #include "consensus/auth_transport.h"
+#include "net/peer_auth.h"
+#include "net/tcp_user_timeout.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -151,6 +153,10 @@ TEST_F(AuthTransportTest, TheSameKeyHandsOverTheStreamsWithoutLosingAByte) {
   b.streams.push_back(r.stream);
   EXPECT_EQ(a.accepted[0].first, 2u);
   EXPECT_EQ(a.accepted[0].second, Address(2));  // the configured address, as libraft needs
+  // libraft only writes the outgoing stream: unacknowledged writes must end it after the
+  // transport's timeout (a member that vanished without a FIN), not the kernel's 15 minutes.
+  EXPECT_EQ(net::TcpUserTimeout(reinterpret_cast<uv_tcp_t*>(r.stream)),
+            static_cast<int64_t>(net::PeerAuth::kTimeoutMs));
   // What libraft writes first after the hand-over arrives whole on the accepted stream.
   static std::string got;
   got.clear();

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "net/frame_reader.h"
 #include "net/host_lookup.h"
+#include "net/tcp_user_timeout.h"
 
 namespace paddock::server {
 
@@ -195,6 +196,14 @@ void PeerNet::OnConnected(uv_connect_t* req, int status) {
     return;
   }
   link->connected = true;
+  // This link is written every tick/2 (heartbeats): if the member vanished without a FIN
+  // reaching us, the writes stop being acknowledged and the kernel drops the link, which is
+  // then dialed again by name (net/tcp_user_timeout.h).
+  if (std::string error = net::SetTcpUserTimeout(&link->tcp, net->handshake_timeout_ms_);
+      !error.empty()) {
+    PADDOCK_LOG_WARN("peer link: TCP_USER_TIMEOUT not set peer={} error=\"{}\"", link->peer,
+                     error);
+  }
   link->auth = net::PeerAuth::Initiator(net->key_, net::AuthPurpose::kPeer,
                                         static_cast<uint64_t>(net->self_),
                                         static_cast<uint64_t>(link->peer),

@@ -11,11 +11,14 @@ ensemble:
   writes go through every member and every member holds the same tree;
 * `::1` for every member (IPv6 literals, bracketed in server.N): the same;
 * names of the test's hosts file (zk-a, zk-b, zk-c, one network namespace each), then member 3
-  moves: it stops, its namespace gets another address, the hosts file says zk-c is there now,
+  moves: its old address vanishes (so that nothing it sends on its way out reaches the
+  others), it stops, its namespace gets another address, the hosts file says zk-c is there now,
   and it starts again. The other members find it at its new address, because a name is looked
   up again at every connect: it catches up to the same tree, and a write through it is
   acknowledged. (Resolved once at start-up, the leader would keep dialing the old address:
-  member 3 would never receive the log and its tree would stay behind.)
+  member 3 would never receive the log and its tree would stay behind. Without a timeout on
+  unacknowledged sends, the leader's links to the old address would stay open for the
+  kernel's 15 minutes of retransmissions, and it would not dial at all.)
 
 Needs root, iproute2 and unshare; skipped otherwise (CI runs as root).
 
@@ -112,9 +115,14 @@ class HostNamesTest(unittest.TestCase):
                 e.members[3].start()
                 e.wait_serving([3], timeout=WAIT_S)
             m3 = e.members[3]
-            m3.stop()
+            # The address goes first, as when a machine vanishes: nothing member 3 sends on
+            # its way out (a FIN, a reset) reaches the others, so the leader's Raft connection
+            # to the old address stays open with nobody behind it. The leader must give it up
+            # (unacknowledged sends time out) before it dials the name again; libraft alone
+            # would keep writing into it for the kernel's 15 minutes of retransmissions.
             ns = NET.namespace(3)
             netns.sh("ip", "-n", ns, "addr", "del", f"{NET.hosts[2]}/24", "dev", "vm3")
+            m3.stop()
             netns.sh("ip", "-n", ns, "addr", "add", f"{MOVED}/24", "dev", "vm3")
             addresses[3] = MOVED
             write_hosts(addresses)
