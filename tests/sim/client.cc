@@ -94,17 +94,7 @@ std::string SimClient::Describe() const {
 void SimClient::Tick() {
   int64_t now = cluster_->NowMs();
   if (now < silent_until_ms_) return;
-  if (!held_.empty()) {
-    std::vector<Held> held;
-    held.swap(held_);
-    for (Held& h : held) {
-      if (h.close) {
-        OnClosed(h.connection);
-      } else {
-        OnBytes(h.connection, h.bytes);
-      }
-    }
-  }
+  HandleHeld();
   switch (state_) {
     case State::kIdle:
       if (now >= next_connect_ms_) Connect();
@@ -190,11 +180,31 @@ void SimClient::IssueNext() {
   }
 }
 
+// What arrived during a silence, in the order it arrived, before anything that arrives after:
+// a paused process reads its socket in order when it wakes up. (Bytes that arrived just after
+// the silence ended were once handled before the held ones, in the step before the client's
+// next Tick: a watch event overtook the replies sent before it, and the checks reported the
+// server for it, seed 25592.)
+void SimClient::HandleHeld() {
+  while (!held_.empty()) {
+    std::vector<Held> held;
+    held.swap(held_);
+    for (Held& h : held) {
+      if (h.close) {
+        OnClosed(h.connection);
+      } else {
+        OnBytes(h.connection, h.bytes);
+      }
+    }
+  }
+}
+
 void SimClient::OnBytes(int64_t connection, std::string_view bytes) {
   if (cluster_->NowMs() < silent_until_ms_) {
     held_.push_back({connection, std::string(bytes), false});
     return;
   }
+  HandleHeld();
   if (connection != connection_ || state_ == State::kIdle) return;  // one it has left
   frames_.Append(bytes);
   std::string_view payload;
@@ -210,6 +220,7 @@ void SimClient::OnClosed(int64_t connection) {
     held_.push_back({connection, std::string(), true});
     return;
   }
+  HandleHeld();
   if (connection != connection_ || state_ == State::kIdle) return;
   connection_ = 0;  // nothing to hang up: the server closed it
   Lost("connection closed");

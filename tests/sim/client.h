@@ -133,6 +133,7 @@ class SimClient final : public ClientEnd {
   int preferred_ = -1;
   int32_t watch_version_ = -1;
   void SeenVersion(int32_t version, const char* how);
+  void HandleHeld();
   void HandleEvent(std::string_view body);
   int64_t next_k_ = 0;
   int bootstrap_ = 0;             // client 0: parents asked for so far
