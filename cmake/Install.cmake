@@ -4,7 +4,7 @@
 # rules serve `cmake --install build --prefix DIR` and the Debian package (cmake/Package.cmake).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS paddock-server paddock-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS paddock-server paddock-cli paddock-admin RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # paddock-bench is a tool for people comparing servers; it ships too (it needs nothing more).
 install(TARGETS paddock-bench RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 

@@ -31,16 +31,6 @@ std::map<raft_io*, LibraftLog*>& Instances() {
   return instances;
 }
 
-// A transport for an ensemble of one: nothing to listen on, nobody to connect to.
-int NullInit(raft_uv_transport*, raft_id, const char*) { return 0; }
-int NullListen(raft_uv_transport*, raft_uv_accept_cb) { return 0; }
-int NullConnect(raft_uv_transport*, raft_uv_connect*, raft_id, const char*, raft_uv_connect_cb) {
-  return RAFT_NOCONNECTION;
-}
-void NullClose(raft_uv_transport* t, raft_uv_transport_close_cb cb) {
-  if (cb != nullptr) cb(t);
-}
-
 struct ProposeRequest {
   struct raft_apply req {};
   std::function<void(Status)> done;
@@ -115,10 +105,7 @@ Status LibraftLog::Start(Callbacks callbacks) {
     if (rv != 0) return RaftError("raft transport", rv);
     tcp_transport_ = true;
   } else {
-    transport_.init = NullInit;
-    transport_.listen = NullListen;
-    transport_.connect = NullConnect;
-    transport_.close = NullClose;
+    UseNullTransport(&transport_);
   }
   rv = raft_uv_init(&io_, loop_, options_.dir.c_str(), &transport_);
   if (rv != 0) return Status::Error(std::string("raft log in ") + options_.dir + ": " + io_.errmsg);
@@ -668,6 +655,25 @@ void LibraftLog::ReturnCanceledAppends() {
   for (auto it = canceled.rbegin(); it != canceled.rend(); ++it) {
     it->second(it->first, RAFT_CANCELED);
   }
+}
+
+// A transport for an ensemble of one: nothing to listen on, nobody to connect to.
+namespace {
+int NullInit(raft_uv_transport*, raft_id, const char*) { return 0; }
+int NullListen(raft_uv_transport*, raft_uv_accept_cb) { return 0; }
+int NullConnect(raft_uv_transport*, raft_uv_connect*, raft_id, const char*, raft_uv_connect_cb) {
+  return RAFT_NOCONNECTION;
+}
+void NullClose(raft_uv_transport* t, raft_uv_transport_close_cb cb) {
+  if (cb != nullptr) cb(t);
+}
+}  // namespace
+
+void UseNullTransport(raft_uv_transport* t) {
+  t->init = NullInit;
+  t->listen = NullListen;
+  t->connect = NullConnect;
+  t->close = NullClose;
 }
 
 }  // namespace paddock::consensus

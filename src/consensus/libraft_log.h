@@ -53,6 +53,10 @@ extern "C" {
 
 namespace paddock::consensus {
 
+// Fills a transport that listens on nothing and connects to nobody: an ensemble of one, or a
+// tool that only uses libraft's disk backend.
+void UseNullTransport(raft_uv_transport* t);
+
 struct LibraftOptions {
   std::string dir;                 // where the log and snapshots live (created if missing)
   uint64_t id = 1;                 // this member's id (myid)

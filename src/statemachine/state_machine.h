@@ -65,6 +65,15 @@ class StateMachine {
   std::string Snapshot() const;
   // Replaces the state with a snapshot's. Fails, leaving the state unchanged, if it is damaged.
   Status Restore(std::string_view snapshot);
+  // Replaces the whole state with one built elsewhere (an import from ZooKeeper's files, which
+  // then becomes a snapshot of a new data directory).
+  void ReplaceState(tree::DataTree tree, session::SessionTable sessions, int64_t last_zxid,
+                    std::string secret) {
+    tree_ = std::move(tree);
+    sessions_ = std::move(sessions);
+    last_zxid_ = last_zxid;
+    secret_ = std::move(secret);
+  }
 
  private:
   // Bytes to reserve for Snapshot(), from the last one's size or the node count.
