@@ -6,6 +6,9 @@
 //       (its newest valid snapshot and the logs after it). --config: the ensemble's zoo.cfg,
 //       whose server.N lines become the members (every member starts on a copy); without it,
 //       a standalone server's.
+//   paddock-admin export-zookeeper --from <dataDir> --to <ZooKeeper dataDir> [--drop-sessions]
+//       The way back: a ZooKeeper 3.x snapshot (version-2/snapshot.<hex zxid>) of the state a
+//       stopped Paddock server's data directory holds, which ZooKeeper 3.8 loads as its own.
 //   paddock-admin inspect <dataDir> [--tree [PATH]] [--sessions] [--json]
 //       What the directory holds (snapshot, log range, voters, zxid, counts), every checksum
 //       verified as a server's start verifies it; --tree: the tree (or one subtree) as JSON;
@@ -25,6 +28,7 @@
 
 #include "base/version.h"
 #include "datadir/data_dir.h"
+#include "datadir/zk_export.h"
 #include "datadir/zk_import.h"
 #include "server/config.h"
 #include "session/password.h"
@@ -115,6 +119,27 @@ int ImportZooKeeper(const std::string& from, const std::string& to, bool drop_se
               static_cast<long long>(ms(start, read_done)),
               static_cast<long long>(ms(read_done, done)), static_cast<long long>(ms(start, done)),
               voters->size(), RaftDir(to).c_str());
+  return 0;
+}
+
+int ExportZooKeeper(const std::string& from, const std::string& to, bool drop_sessions) {
+  auto start = std::chrono::steady_clock::now();
+  paddock::statemachine::StateMachine sm;
+  paddock::datadir::DataDirContents c;
+  if (Status s = paddock::datadir::ReadDataDir(RaftDir(from), &sm, &c); !s.ok()) {
+    return Refused(s.message());
+  }
+  paddock::datadir::ZkExportReport r;
+  if (Status s = paddock::datadir::WriteZooKeeperDataDir(to, sm, drop_sessions, &r); !s.ok()) {
+    return Refused(s.message());
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - start)
+                .count();
+  std::printf("exported nodes=%zu sessions=%zu acls=%zu zxid=%s ephemerals dropped=%zu into %s "
+              "in %lld ms\n",
+              r.nodes, r.sessions, r.acls, Hex(r.zxid).c_str(), r.ephemerals_dropped,
+              r.file.c_str(), static_cast<long long>(ms));
   return 0;
 }
 
@@ -295,6 +320,15 @@ int main(int argc, char** argv) {
                   "the Paddock ensemble's zoo.cfg: its server.N lines become the members")
       ->check(CLI::ExistingFile);
 
+  std::string export_from, export_to;
+  bool export_drop = false;
+  CLI::App* exp = app.add_subcommand(
+      "export-zookeeper", "a ZooKeeper snapshot of a stopped server's data directory");
+  exp->add_option("--from", export_from, "the Paddock dataDir (holding raft/)")->required();
+  exp->add_option("--to", export_to, "ZooKeeper's new dataDir (version-2/ must be empty)")
+      ->required();
+  exp->add_flag("--drop-sessions", export_drop, "carry no session (and no ephemeral node) over");
+
   std::string inspect_dir, tree_path;
   bool want_sessions = false, json = false;
   CLI::App* ins = app.add_subcommand("inspect", "what a data directory holds, checksums verified");
@@ -306,6 +340,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (imp->parsed()) return ImportZooKeeper(from, to, drop_sessions, config_path);
+  if (exp->parsed()) return ExportZooKeeper(export_from, export_to, export_drop);
   if (ins->parsed()) {
     if (!tree_path.empty() && !paddock::tree::IsValidPath(tree_path)) {
       std::fprintf(stderr, "paddock-admin: invalid path %s\n", tree_path.c_str());
