@@ -9,6 +9,10 @@
 //   paddock-admin export-zookeeper --from <dataDir> --to <ZooKeeper dataDir> [--drop-sessions]
 //       The way back: a ZooKeeper 3.x snapshot (version-2/snapshot.<hex zxid>) of the state a
 //       stopped Paddock server's data directory holds, which ZooKeeper 3.8 loads as its own.
+//   paddock-admin restore --from <snapshot file> --to <dataDir> [--config zoo.cfg]
+//       A new data directory from a snapshot the admin endpoint's `snapshot` command streamed
+//       (admin.snapshot.enabled=true): for a new standalone server, or, with --config, for every
+//       member of a new ensemble (each starts on a copy).
 //   paddock-admin inspect <dataDir> [--tree [PATH]] [--sessions] [--json]
 //       What the directory holds (snapshot, log range, voters, zxid, counts), every checksum
 //       verified as a server's start verifies it; --tree: the tree (or one subtree) as JSON;
@@ -23,6 +27,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <openssl/rand.h>
 
@@ -140,6 +146,24 @@ int ExportZooKeeper(const std::string& from, const std::string& to, bool drop_se
               "in %lld ms\n",
               r.nodes, r.sessions, r.acls, Hex(r.zxid).c_str(), r.ephemerals_dropped,
               r.file.c_str(), static_cast<long long>(ms));
+  return 0;
+}
+
+int Restore(const std::string& from, const std::string& to, const std::string& config_path) {
+  paddock::Result<Voters> voters = VotersFrom(config_path);
+  if (!voters.ok()) return Refused(voters.status().message());
+  std::ifstream in(from, std::ios::binary);
+  if (!in) return Refused(from + ": cannot open");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Checked whole (its digest) before anything is written.
+  paddock::statemachine::StateMachine sm;
+  if (Status s = sm.Restore(bytes); !s.ok()) return Refused(from + ": " + s.message());
+  if (Status s = paddock::datadir::WriteDataDir(RaftDir(to), *voters, bytes); !s.ok()) {
+    return Refused(s.message());
+  }
+  std::printf("restored nodes=%zu sessions=%zu zxid=%s voters=%zu into %s\n",
+              sm.tree().NodeCount(), sm.sessions().size(), Hex(sm.last_zxid()).c_str(),
+              voters->size(), RaftDir(to).c_str());
   return 0;
 }
 
@@ -329,6 +353,16 @@ int main(int argc, char** argv) {
       ->required();
   exp->add_flag("--drop-sessions", export_drop, "carry no session (and no ephemeral node) over");
 
+  std::string restore_from, restore_to, restore_config;
+  CLI::App* res = app.add_subcommand(
+      "restore", "a new data directory from a snapshot the admin `snapshot` command streamed");
+  res->add_option("--from", restore_from, "the snapshot file")->required()->check(CLI::ExistingFile);
+  res->add_option("--to", restore_to, "the new dataDir (must not hold a data directory)")
+      ->required();
+  res->add_option("--config", restore_config,
+                  "the new ensemble's zoo.cfg: its server.N lines become the members")
+      ->check(CLI::ExistingFile);
+
   std::string inspect_dir, tree_path;
   bool want_sessions = false, json = false;
   CLI::App* ins = app.add_subcommand("inspect", "what a data directory holds, checksums verified");
@@ -340,6 +374,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (imp->parsed()) return ImportZooKeeper(from, to, drop_sessions, config_path);
+  if (res->parsed()) return Restore(restore_from, restore_to, restore_config);
   if (exp->parsed()) return ExportZooKeeper(export_from, export_to, export_drop);
   if (ins->parsed()) {
     if (!tree_path.empty() && !paddock::tree::IsValidPath(tree_path)) {

@@ -266,6 +266,7 @@ void HonouredRules(Rules* r) {
       {"admin.enableServer", {K::kHonoured, [](Config& c, auto& k, auto& v) { return ParseBool(k, v, &c.admin_enable_server); }}},
       {"admin.serverAddress", {K::kHonoured, [](Config& c, auto&, auto& v) { c.admin_server_address = v; return Status::Ok(); }}},
       {"admin.serverPort", {K::kHonoured, [](Config& c, auto& k, auto& v) { return ParseInt(k, v, 0, 65535, &c.admin_server_port); }}},
+      {"admin.snapshot.enabled", {K::kHonoured, [](Config& c, auto& k, auto& v) { return ParseBool(k, v, &c.admin_snapshot_enabled); }}},
       {"admin.commandURL", {K::kHonoured, [](Config& c, auto&, auto& v) { c.admin_command_url = v; return Status::Ok(); }}},
       {"server.N", {K::kHonoured, ParseServerLine}},
   });

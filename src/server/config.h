@@ -95,6 +95,7 @@ struct Config {
   // The admin HTTP endpoint (ZooKeeper's AdminServer keys). Loopback by default, unlike
   // ZooKeeper's 0.0.0.0: the endpoint has no authentication.
   bool admin_enable_server = true;
+  bool admin_snapshot_enabled = false;  // the admin `snapshot` command (ZooKeeper 3.9's key)
   std::string admin_server_address = "127.0.0.1";
   int32_t admin_server_port = 8080;
   // metricsProvider.className=...PrometheusMetricsProvider: ZooKeeper's metric names in the

@@ -62,6 +62,7 @@ Status AdminEndpoint::Start(const std::string& address, int port) {
     AdminReply reply;
     if (!static_handler_(request, &reply)) reply = Marshal(std::move(request));
     res.status = reply.status;
+    for (const auto& [name, value] : reply.headers) res.set_header(name, value);
     res.set_content(reply.body, reply.content_type.c_str());
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - start).count();

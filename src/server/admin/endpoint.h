@@ -57,6 +57,7 @@ struct AdminReply {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::map<std::string, std::string> headers;  // besides Content-Type
 };
 
 // Computes a reply. Runs on the loop thread.
