@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <tuple>
 
 #include "datadir/zk_import.h"
 
@@ -38,25 +39,46 @@ bool IsOpen(const proto::AclList& acl) {
          acl[0].id.id == "anyone";
 }
 
-}  // namespace
+struct AclLess {
+  bool operator()(const proto::AclList& a, const proto::AclList& b) const {
+    return std::lexicographical_compare(
+        a.begin(), a.end(), b.begin(), b.end(), [](const proto::Acl& x, const proto::Acl& y) {
+          return std::tie(x.perms, x.id.scheme, x.id.id) < std::tie(y.perms, y.id.scheme, y.id.id);
+        });
+  }
+};
+using AclIds = std::map<proto::AclList, int64_t, AclLess>;
 
-std::string ZooKeeperSnapshot(const statemachine::StateMachine& sm, bool drop_sessions,
-                              ZkExportReport* report) {
-  const tree::DataTree& tree = sm.tree();
-  // The ACL cache: ids from 1 for each distinct list but world:anyone-all, which is -1.
-  std::map<proto::AclList, int64_t, bool (*)(const proto::AclList&, const proto::AclList&)> ids(
-      [](const proto::AclList& a, const proto::AclList& b) {
-        return std::lexicographical_compare(
-            a.begin(), a.end(), b.begin(), b.end(), [](const proto::Acl& x, const proto::Acl& y) {
-              return std::tie(x.perms, x.id.scheme, x.id.id) <
-                     std::tie(y.perms, y.id.scheme, y.id.id);
-            });
-      });
+// The ACL cache: ids from 1 for each distinct list but world:anyone-all, which is -1.
+AclIds CollectAcls(const tree::DataTree& tree) {
+  AclIds ids;
   tree.ForEachPreorder([&](const std::string&, const tree::Node& n) {
     if (!IsOpen(n.acl()) && ids.count(n.acl()) == 0) {
       ids.emplace(n.acl(), static_cast<int64_t>(ids.size()) + 1);
     }
   });
+  return ids;
+}
+
+void WriteAcls(Out& w, const AclIds& ids) {
+  w.Int(static_cast<int32_t>(ids.size()));
+  for (const auto& [acl, id] : ids) {
+    w.Long(id);
+    w.Int(static_cast<int32_t>(acl.size()));
+    for (const proto::Acl& a : acl) {
+      w.Int(a.perms);
+      w.Bytes(a.id.scheme);
+      w.Bytes(a.id.id);
+    }
+  }
+}
+
+}  // namespace
+
+std::string ZooKeeperSnapshot(const statemachine::StateMachine& sm, bool drop_sessions,
+                              ZkExportReport* report) {
+  const tree::DataTree& tree = sm.tree();
+  AclIds ids = CollectAcls(tree);
   std::string s;
   s.reserve(static_cast<size_t>(tree.ApproximateDataSize()) + tree.NodeCount() * 96 + 4096);
   Out w(&s);
@@ -71,18 +93,8 @@ std::string ZooKeeperSnapshot(const statemachine::StateMachine& sm, bool drop_se
       w.Int(session.timeout_ms);
     }
   }
-  w.Int(static_cast<int32_t>(ids.size()));
-  for (const auto& [acl, id] : ids) {
-    w.Long(id);
-    w.Int(static_cast<int32_t>(acl.size()));
-    for (const proto::Acl& a : acl) {
-      w.Int(a.perms);
-      w.Bytes(a.id.scheme);
-      w.Bytes(a.id.id);
-    }
-  }
+  WriteAcls(w, ids);
   size_t nodes = 0, dropped = 0;
-  std::string skip_prefix;  // under a dropped ephemeral: nothing (ephemerals have no children)
   tree.ForEachPreorder([&](const std::string& path, const tree::Node& n) {
     if (drop_sessions && IsSessionOwner(n.ephemeral_owner)) {
       dropped++;
