@@ -7,10 +7,12 @@ written here in ZooKeeper's format (the format compat/zk_import_test.py checks a
 ZooKeeper; a real ZooKeeper with a million nodes needs more heap and minutes to fill). Then, each
 `--runs` times: import into a fresh data directory, inspect it (a server's load: every checksum),
 and export it back to a ZooKeeper snapshot. Reported: min / median / max wall time and the
-importer's own read/write split, with the input and output sizes.
+importer's own read/write split, with the input and output sizes. With --serve, paddock-server
+then starts on the first import (admin.snapshot.enabled=true): its time to serve, and the time of
+the admin endpoint's `snapshot` command (serialized on the loop, then sent over loopback).
 
 Run: /usr/bin/python3 bench/zk_import.py [--nodes 1000000] [--log-records 10000] [--runs 3]
-     (PADDOCK_ADMIN, or build/bin/paddock-admin)
+     [--serve]   (PADDOCK_ADMIN, or build/bin/paddock-admin; PADDOCK_SERVER for --serve)
 """
 
 import argparse
@@ -109,11 +111,38 @@ def summary(name, values, unit="s"):
             f"max {max(values):.2f} {unit}")
 
 
+def serve(tmp, data_dir, runs):
+    sys.path.insert(0, str(HERE.parent / "tests" / "lib"))
+    import zkservers
+    import urllib.request
+    home = tmp / "serve"
+    home.mkdir()
+    data_dir.rename(home / "data")
+    start = time.monotonic()
+    server = zkservers.start_paddock(home, {"admin.snapshot.enabled": "true"})
+    try:
+        print(f"RESULT paddock-server on the import: serving after "
+              f"{time.monotonic() - start:.2f} s (start, restore, first srvr)", flush=True)
+        took = []
+        for _ in range(runs):
+            t0 = time.monotonic()
+            with urllib.request.urlopen(
+                    f"http://127.0.0.1:{server.admin_port}/commands/snapshot", timeout=120) as r:
+                size = len(r.read())
+            took.append(time.monotonic() - t0)
+        print("RESULT " + summary(f"admin snapshot command ({size / 1e6:.1f} MB)", took),
+              flush=True)
+    finally:
+        server.stop()
+        (home / "data").rename(data_dir)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nodes", type=int, default=1_000_000)
     ap.add_argument("--log-records", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--serve", action="store_true")
     args = ap.parse_args()
     admin = admin_binary()
     if not os.access(admin, os.X_OK):
@@ -148,6 +177,8 @@ def main():
                 print("import says:", out.strip(), flush=True)
                 raft_bytes = sum(f.stat().st_size for f in (to / "raft").iterdir())
                 print(f"data directory: {raft_bytes / 1e6:.1f} MB", flush=True)
+            if run == 0 and args.serve:
+                serve(tmp, to, args.runs)
             shutil.rmtree(to)
             shutil.rmtree(tmp / f"zkx{run}")
         print("RESULT " + summary(f"import of {count} znodes", imports), flush=True)
