@@ -102,4 +102,13 @@ void PrometheusWriter::Histogram(std::string_view name, const Labels& labels,
   Sample(std::string(name) + "_count", labels, static_cast<double>(cumulative));
 }
 
+void PrometheusWriter::Summary(std::string_view name, std::string_view help,
+                               const std::vector<std::pair<double, double>>& quantiles,
+                               int64_t count, double sum) {
+  Family(name, "summary", help);
+  for (const auto& [q, v] : quantiles) Sample(name, {{"quantile", FormatPrometheusValue(q)}}, v);
+  Sample(std::string(name) + "_count", {}, static_cast<double>(count));
+  Sample(std::string(name) + "_sum", {}, sum);
+}
+
 }  // namespace paddock::server::admin

@@ -32,6 +32,11 @@ class PrometheusWriter {
   // example 1e-3 for milliseconds to seconds). REQUIRES: counts.size() == bounds.size() + 1.
   void Histogram(std::string_view name, const Labels& labels, std::span<const int64_t> bounds,
                  std::span<const int64_t> counts, double sum, double unit);
+  // A summary family with one unlabelled series: name{quantile="q"} per quantile, then
+  // name_count and name_sum (ZooKeeper's provider exposes its summaries so).
+  void Summary(std::string_view name, std::string_view help,
+               const std::vector<std::pair<double, double>>& quantiles, int64_t count,
+               double sum);
 
   const std::string& text() const { return out_; }
 

@@ -45,6 +45,15 @@ TEST(Prometheus, HistogramBucketsAreCumulativeAndEndInInf) {
             "d_seconds_count{op=\"get\"} 7\n");
 }
 
+TEST(Prometheus, SummaryHasItsQuantilesThenCountAndSum) {
+  PrometheusWriter w;
+  w.Summary("readlatency", "readlatency", {{0.5, 1.5}, {0.99, std::nan("")}}, 7, 12);
+  EXPECT_EQ(w.text(),
+            "# HELP readlatency readlatency\n# TYPE readlatency summary\n"
+            "readlatency{quantile=\"0.5\"} 1.5\nreadlatency{quantile=\"0.99\"} NaN\n"
+            "readlatency_count 7\nreadlatency_sum 12\n");
+}
+
 TEST(Prometheus, ValuesAreFormattedAsPrometheusReadsThem) {
   EXPECT_EQ(FormatPrometheusValue(12), "12");
   EXPECT_EQ(FormatPrometheusValue(-3), "-3");
