@@ -7,16 +7,20 @@
 //       whose server.N lines become the members (every member starts on a copy); without it,
 //       a standalone server's.
 //   paddock-admin export-zookeeper --from <dataDir> --to <ZooKeeper dataDir> [--drop-sessions]
+//                                  [--config zoo.cfg]
 //       The way back: a ZooKeeper 3.x snapshot (version-2/snapshot.<hex zxid>) of the state a
 //       stopped Paddock server's data directory holds, which ZooKeeper 3.8 loads as its own.
 //   paddock-admin restore --from <snapshot file> --to <dataDir> [--config zoo.cfg]
 //       A new data directory from a snapshot the admin endpoint's `snapshot` command streamed
 //       (admin.snapshot.enabled=true): for a new standalone server, or, with --config, for every
 //       member of a new ensemble (each starts on a copy).
-//   paddock-admin inspect <dataDir> [--tree [PATH]] [--sessions] [--json]
+//   paddock-admin inspect <dataDir> [--tree [PATH]] [--sessions] [--json] [--config zoo.cfg]
 //       What the directory holds (snapshot, log range, voters, zxid, counts), every checksum
 //       verified as a server's start verifies it; --tree: the tree (or one subtree) as JSON;
 //       --sessions: the sessions with their timeouts.
+//   export-zookeeper and inspect replay the log after the snapshot as the server applied it:
+//   give them the server's zoo.cfg with --config when it sets extendedTypesEnabled or
+//   znode.container.maxNeverUsedIntervalMs. They leave the directory as it was.
 //   paddock-admin --version
 //
 // Exit status: 0 on success, 1 when the input is refused (the message names the file and the
@@ -55,6 +59,22 @@ std::string Hex(int64_t v) {
 int Refused(const std::string& what) {
   std::fprintf(stderr, "paddock-admin: %s\n", what.c_str());
   return 1;
+}
+
+// The server's state-machine options from its zoo.cfg (a server's defaults without one): the
+// log must be replayed as the server applied it (extendedTypesEnabled decides how a createTTL
+// applied, znode.container.maxNeverUsedIntervalMs which containers were deleted).
+paddock::Result<paddock::statemachine::Options> OptionsFrom(const std::string& config_path) {
+  paddock::server::Config config;
+  if (!config_path.empty()) {
+    std::vector<std::string> unknown;
+    paddock::Result<paddock::server::Config> loaded =
+        paddock::server::LoadConfig(config_path, &unknown);
+    if (!loaded.ok()) return Status::Error(config_path + ": " + loaded.status().message());
+    config = std::move(*loaded);
+  }
+  return paddock::statemachine::Options{config.extended_types_enabled,
+                                        config.container_never_used_ms};
 }
 
 // The members of the ensemble a zoo.cfg describes, or a standalone server's.
@@ -128,9 +148,12 @@ int ImportZooKeeper(const std::string& from, const std::string& to, bool drop_se
   return 0;
 }
 
-int ExportZooKeeper(const std::string& from, const std::string& to, bool drop_sessions) {
+int ExportZooKeeper(const std::string& from, const std::string& to, bool drop_sessions,
+                    const std::string& config_path) {
   auto start = std::chrono::steady_clock::now();
-  paddock::statemachine::StateMachine sm;
+  paddock::Result<paddock::statemachine::Options> options = OptionsFrom(config_path);
+  if (!options.ok()) return Refused(options.status().message());
+  paddock::statemachine::StateMachine sm(*options);
   paddock::datadir::DataDirContents c;
   if (Status s = paddock::datadir::ReadDataDir(RaftDir(from), &sm, &c); !s.ok()) {
     return Refused(s.message());
@@ -261,8 +284,10 @@ void PrintSummary(const std::string& data_dir, const paddock::datadir::DataDirCo
 }
 
 int Inspect(const std::string& data_dir, bool want_tree, const std::string& tree_path,
-            bool want_sessions, bool json) {
-  paddock::statemachine::StateMachine sm;
+            bool want_sessions, bool json, const std::string& config_path) {
+  paddock::Result<paddock::statemachine::Options> options = OptionsFrom(config_path);
+  if (!options.ok()) return Refused(options.status().message());
+  paddock::statemachine::StateMachine sm(*options);
   paddock::datadir::DataDirContents c;
   if (Status s = paddock::datadir::ReadDataDir(RaftDir(data_dir), &sm, &c); !s.ok()) {
     return Refused(s.message());
@@ -352,6 +377,11 @@ int main(int argc, char** argv) {
   exp->add_option("--to", export_to, "ZooKeeper's new dataDir (version-2/ must be empty)")
       ->required();
   exp->add_flag("--drop-sessions", export_drop, "carry no session (and no ephemeral node) over");
+  std::string export_config;
+  exp->add_option("--config", export_config,
+                  "the server's zoo.cfg (its extendedTypesEnabled and container settings decide "
+                  "how its log replays)")
+      ->check(CLI::ExistingFile);
 
   std::string restore_from, restore_to, restore_config;
   CLI::App* res = app.add_subcommand(
@@ -371,17 +401,23 @@ int main(int argc, char** argv) {
                               ->expected(0, 1);
   ins->add_flag("--sessions", want_sessions, "print the sessions as JSON");
   ins->add_flag("--json", json, "the summary as JSON");
+  std::string inspect_config;
+  ins->add_option("--config", inspect_config,
+                  "the server's zoo.cfg (its extendedTypesEnabled and container settings decide "
+                  "how its log replays)")
+      ->check(CLI::ExistingFile);
 
   CLI11_PARSE(app, argc, argv);
   if (imp->parsed()) return ImportZooKeeper(from, to, drop_sessions, config_path);
   if (res->parsed()) return Restore(restore_from, restore_to, restore_config);
-  if (exp->parsed()) return ExportZooKeeper(export_from, export_to, export_drop);
+  if (exp->parsed()) return ExportZooKeeper(export_from, export_to, export_drop, export_config);
   if (ins->parsed()) {
     if (!tree_path.empty() && !paddock::tree::IsValidPath(tree_path)) {
       std::fprintf(stderr, "paddock-admin: invalid path %s\n", tree_path.c_str());
       return 2;
     }
-    return Inspect(inspect_dir, tree_opt->count() > 0, tree_path, want_sessions, json);
+    return Inspect(inspect_dir, tree_opt->count() > 0, tree_path, want_sessions, json,
+                   inspect_config);
   }
   return 2;
 }

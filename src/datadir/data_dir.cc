@@ -2,6 +2,8 @@
 
 #include <uv.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -97,6 +99,48 @@ void FreeEntries(raft_entry* entries, size_t n) {
   raft_free(entries);
 }
 
+// A scratch view of a data directory for libraft to load: its load finishes open segments
+// (renames and truncates them), and a tool that reads must leave the directory as it was. The
+// files libraft may change (open segments, metadata) are copied, the others hard-linked (copied
+// where a link cannot be made); the view lives beside the directory, on its filesystem.
+class ScratchCopy {
+ public:
+  ~ScratchCopy() {
+    if (!dir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+    }
+  }
+  Status Make(const std::string& raft_dir) {
+    fs::path src(raft_dir);
+    std::string scratch_name = src.filename().string();
+    scratch_name.insert(0, 1, '.');
+    scratch_name.append(".read-XXXXXX");
+    std::string pattern = (src.parent_path() / scratch_name).string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      return Status::Error(pattern + ": cannot make a scratch directory: " + std::strerror(errno));
+    }
+    dir_ = pattern;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(src, ec)) {
+      if (!entry.is_regular_file()) continue;
+      std::string name = entry.path().filename().string();
+      fs::path to = fs::path(dir_) / name;
+      bool mutable_file = name.rfind("open-", 0) == 0 || name.rfind("metadata", 0) == 0;
+      std::error_code link_ec;
+      if (!mutable_file) fs::create_hard_link(entry.path(), to, link_ec);
+      if (mutable_file || link_ec) fs::copy_file(entry.path(), to, ec);
+      if (ec) return Status::Error(entry.path().string() + ": " + ec.message());
+    }
+    if (ec) return Status::Error(raft_dir + ": " + ec.message());
+    return Status::Ok();
+  }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
 }  // namespace
 
 Voters StandaloneVoters() {
@@ -178,7 +222,9 @@ Status ReadDataDir(const std::string& raft_dir, statemachine::StateMachine* sm,
   if (!fs::is_directory(raft_dir, ec)) return Status::Error(raft_dir + ": not a directory");
   // Damage libraft would crash or hang on stops here, naming the file (as a server's start).
   if (Status s = consensus::CheckDataDir(raft_dir); !s.ok()) return s;
-  Disk disk(raft_dir);
+  ScratchCopy scratch;
+  if (Status s = scratch.Make(raft_dir); !s.ok()) return s;
+  Disk disk(scratch.dir());
   if (Status s = disk.Open(1); !s.ok()) return s;
   raft_term term = 0;
   raft_id vote = 0;
@@ -207,6 +253,8 @@ Status ReadDataDir(const std::string& raft_dir, statemachine::StateMachine* sm,
   }
   for (size_t i = 0; i < n && s.ok(); i++) {
     const raft_entry& e = entries[i];
+    // libraft keeps trailing entries behind a snapshot: those are in it already.
+    if (start + i <= contents->snapshot_index) continue;
     std::string_view bytes(static_cast<const char*>(e.buf.base), e.buf.len);
     if (e.type != RAFT_COMMAND) continue;
     contents->commands++;

@@ -8,8 +8,11 @@
 //    every voter, so the copies are the same).
 //  * ReadDataDir: the newest snapshot and the entries after it, as a server would load them
 //    (libraft verifies every checksum), and the state they give: the snapshot restored, then
-//    every command entry applied in order. Entries past the commit index cannot be told apart
-//    from committed ones on one member's disk: they are counted as the log holds them.
+//    every command entry after it applied in order, with the state machine's options (which
+//    must be the server's: its extendedTypesEnabled decides how a createTTL applied). Entries
+//    past the commit index cannot be told apart from committed ones on one member's disk: they
+//    are counted as the log holds them. The directory is left as it was: libraft loads a
+//    scratch view of it (its load would finish open segments).
 //
 // Not for a directory a running server uses: a server must be stopped first (the admin
 // endpoint's snapshot command serves a running one).
