@@ -114,7 +114,8 @@ class Package(unittest.TestCase):
         names = {line.split()[-1] if " -> " not in line else line.split()[-3]
                  for line in listing.splitlines()}
         lib = "./usr/" + self.libdir()
-        want = ["./usr/bin/paddock-server", "./usr/bin/paddock-cli", "./usr/bin/paddock-bench",
+        want = ["./usr/bin/paddock-server", "./usr/bin/paddock-cli", "./usr/bin/paddock-admin",
+                "./usr/bin/paddock-bench",
                 f"{lib}/libpaddock.so.{VERSION}", f"{lib}/libpaddock.so.0", f"{lib}/libpaddock.so",
                 f"{lib}/libpaddock.a", "./usr/include/paddock/client.h",
                 "./usr/include/paddock/types.h", "./usr/include/paddock/recipes.h",
