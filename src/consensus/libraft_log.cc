@@ -232,7 +232,9 @@ Status LibraftLog::Bootstrap() {
 int LibraftLog::GuardedAppend(raft_io* io, raft_io_append* req, const raft_entry entries[],
                               unsigned n, raft_io_append_cb cb) noexcept {
   LibraftLog* self = Instances().at(io);
-  self->append_cbs_[req] = PendingAppend{cb, std::chrono::steady_clock::now()};
+  self->last_append_start_ = std::chrono::steady_clock::now();
+  self->appended_ = true;
+  self->append_cbs_[req] = PendingAppend{cb, self->last_append_start_};
   int rv = self->append_(io, req, entries, n, GuardedAppendDone);
   if (rv != 0) {
     std::fprintf(stderr, "paddock: fatal: raft log append failed: %s\n", raft_strerror(rv));
@@ -530,6 +532,11 @@ void LibraftLog::Barrier(std::function<void(Status)> done) {
     b->done(RaftError("raft barrier", rv));
     delete b;
   }
+}
+
+int64_t LibraftLog::MicrosSinceLastAppend() const {
+  if (!appended_) return -1;
+  return MicrosSince(last_append_start_);
 }
 
 bool LibraftLog::IsLeader() const {

@@ -93,6 +93,10 @@ class LibraftLog final : public ReplicatedLog {
   bool IsLeader() const override;
   uint64_t LeaderId() const override;
   LogStats Stats() const override;
+  // Appends submitted to the disk and not completed, and how long ago (microseconds, steady
+  // clock) the latest was submitted; -1 if none ever was. For the loop's bounded spin.
+  int64_t AppendsInFlight() const { return static_cast<int64_t>(append_cbs_.size()); }
+  int64_t MicrosSinceLastAppend() const;
   // libraft's transfer (thesis 3.10): the most up-to-date other voter is caught up, then told to
   // start an election at once, which it wins without anyone waiting for an election timeout.
   // `done` runs on a later loop turn, outside libraft: with the new leader's id, or 0 if this
@@ -161,6 +165,8 @@ class LibraftLog final : public ReplicatedLog {
     std::chrono::steady_clock::time_point start;
   };
   std::unordered_map<raft_io_append*, PendingAppend> append_cbs_;
+  std::chrono::steady_clock::time_point last_append_start_{};
+  bool appended_ = false;
   // The clamped replies: libraft's own start and send, and its receive callback.
   int (*start_)(raft_io*, unsigned, raft_io_tick_cb, raft_io_recv_cb) = nullptr;
   int (*send_)(raft_io*, raft_io_send*, const raft_message*, raft_io_send_cb) = nullptr;

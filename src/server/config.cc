@@ -286,6 +286,7 @@ void PaddockRules(Rules* r) {
       {"paddock.snapshotTrailing", {K::kHonoured, [](Config& c, auto& k, auto& v) { return ParseInt<uint32_t>(k, v, 0, 1u << 30, &c.snapshot_trailing); }}},
       {"paddock.electionTimeoutMs", {K::kHonoured, [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 50, 3'600'000, &c.election_timeout_ms); }}},
       {"paddock.peerKeyFile", {K::kHonoured, [](Config& c, auto&, auto& v) { c.peer_key_file = v; return Status::Ok(); }}},
+      {"paddock.appendSpinMicros", {K::kHonoured, [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 0, 10'000, &c.append_spin_us); }}},
       {"paddock.diskReserveBytes", {K::kHonoured, [](Config& c, auto& k, auto& v) { return ParseInt<int64_t>(k, v, 0, INT64_MAX, &c.disk_reserve_bytes); }}},
   });
 }

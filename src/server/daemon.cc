@@ -92,6 +92,7 @@ Status Daemon::Run() {
   }
   consensus::LibraftOptions lo = LogOptions();
   log_ = std::make_unique<consensus::LibraftLog>(&loop_, lo);
+  append_spin_.window_us = server_.config().AppendSpinMicros();
   server_.Start(log_.get(), [dir = lo.dir] { return DiskGuard::StatvfsFreeBytes(dir); });
   InitLoopHandles();
   if (Status s = log_->Start(server_.LogCallbacks()); !s.ok()) return FailStart(s);
@@ -257,7 +258,9 @@ void Daemon::OnCheck(uv_check_t* h) {
 // handle, which makes that poll return at once.
 void Daemon::ArmWake() {
   int64_t delay = server_.NextWakeMs() - clock_->NowMonotonicMs();
-  if (delay <= 0) {
+  bool spin = log_ != nullptr &&
+              append_spin_.ShouldSpin(log_->AppendsInFlight(), log_->MicrosSinceLastAppend());
+  if (delay <= 0 || spin) {
     uv_timer_stop(&wake_timer_);
     uv_idle_start(&wake_idle_, [](uv_idle_t*) {});
     return;

@@ -16,6 +16,7 @@
 #include "base/status.h"
 #include "consensus/libraft_log.h"
 #include "net/tls_channel.h"
+#include "server/append_spin.h"
 #include "server/config.h"
 #include "server/peers.h"
 #include "server/server.h"
@@ -74,6 +75,8 @@ class Daemon final : public ServerIo {
   // keeps poll from blocking before the check phase runs Tick.
   uv_timer_t wake_timer_{};
   uv_idle_t wake_idle_{};
+  // Polls without sleeping for a while after each log append (server/append_spin.h).
+  AppendSpin append_spin_;
   uv_signal_t sigint_{};
   uv_signal_t sigterm_{};
   uv_async_t stop_async_{};
