@@ -24,6 +24,8 @@ packages=(
   # helpers used by the test scripts; iproute2 (ip netns, veth, bridge) for the ensemble's
   # partition tests, in network namespaces the tests create
   procps netcat-openbsd iproute2
+  # strace: the system-call budgets of a session and a write (tests/integration/syscalls_test.py)
+  strace
   # the Debian package (cpack -G DEB): dpkg-shlibdeps computes its Depends; readelf and nm
   # check the shared library in the package test
   dpkg-dev binutils

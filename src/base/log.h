@@ -8,6 +8,10 @@
 // trace and debug included, is compiled in, so `paddock.logLevel=debug` really shows debug
 // lines. Backed by spdlog; writes to stderr, or to a file rotated by size (zoo.cfg
 // `paddock.logFile`, `paddock.logFileMaxBytes`, `paddock.logFiles`). Thread-safe.
+//
+// Warnings and errors are written at once. Lines below that gather until Flush, which the server
+// calls at the end of every loop turn (a burst of sessions ending is then one write, not one per
+// session), and at exit; a crash path calls it before it aborts.
 #pragma once
 
 #include <spdlog/spdlog.h>
@@ -25,7 +29,9 @@ bool SetLevel(std::string_view name);
 // The current level's name.
 std::string_view LevelName();
 void Init();
-// Sends every line to `path` instead of stderr, flushed line by line. When a line would take
+// Writes out the lines gathered so far.
+void Flush();
+// Sends every line to `path` instead of stderr. When a line would take
 // the file past `max_bytes`, it is renamed with index 1 before its extension (p.log -> p.1.log;
 // p.1.log -> p.2.log, and so on: spdlog's names) and a new one begins; at most `files` files are kept, the current one included (files == 1: the
 // file is emptied instead). Fails, naming the file and the reason, if it cannot be opened for

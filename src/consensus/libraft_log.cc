@@ -181,6 +181,7 @@ void LibraftLog::FailStopIfUnavailable() {
   std::string cause = last_error_;
   if (const char* why = raft_errmsg(&raft_); cause.empty() && why != nullptr) cause = why;
   if (cause.empty()) cause = "libraft gave no reason";
+  log::Flush();  // the lines that led here come first
   std::fprintf(stderr,
                "paddock: fatal: libraft stopped taking part in the ensemble (state UNAVAILABLE "
                "outside a shutdown): %s\n",
@@ -237,6 +238,7 @@ int LibraftLog::GuardedAppend(raft_io* io, raft_io_append* req, const raft_entry
   self->append_cbs_[req] = PendingAppend{cb, self->last_append_start_};
   int rv = self->append_(io, req, entries, n, GuardedAppendDone);
   if (rv != 0) {
+    log::Flush();  // the lines that led here come first
     std::fprintf(stderr, "paddock: fatal: raft log append failed: %s\n", raft_strerror(rv));
     std::abort();
   }
@@ -252,6 +254,7 @@ void LibraftLog::GuardedAppendDone(raft_io_append* req, int status) noexcept {
     // carried (outcome unknown to their clients). That is a normal shutdown. Any other failure,
     // and a cancel outside shutdown, is a disk error: fail-stop.
     if (status != 0 && !(status == RAFT_CANCELED && self->stopping_)) {
+      log::Flush();  // the lines that led here come first
       std::fprintf(stderr, "paddock: fatal: raft log write failed: %s\n", raft_strerror(status));
       std::fflush(stderr);
       std::abort();
@@ -483,6 +486,7 @@ int LibraftLog::FsmRestore(raft_fsm* fsm, raft_buffer* buf) noexcept {
     // Sent by the leader (installSnapshotCb): libraft has already replaced this member's log and
     // snapshot file with it, and the state machine is not at its index. The member could apply
     // nothing more, silently; after a restart the file stops start-up with the error above.
+    log::Flush();  // the lines that led here come first
     std::fprintf(stderr, "paddock: fatal: the snapshot the leader sent could not be restored: %s\n",
                  s.message().c_str());
     std::fflush(stderr);

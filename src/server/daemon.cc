@@ -250,6 +250,7 @@ void Daemon::OnCheck(uv_check_t* h) {
   auto* self = static_cast<Daemon*>(h->data);
   if (self->stopping_) return;
   self->server_.Tick();
+  log::Flush();  // lines logged while the output went out
   if (!self->stopping_) self->ArmWake();
 }
 
@@ -305,6 +306,8 @@ Status Daemon::ListenOn(uv_tcp_t* listener, bool* listening, int port) {
     uv_ip4_addr("0.0.0.0", port, reinterpret_cast<sockaddr_in*>(&addr));
     rv = uv_tcp_bind(listener, reinterpret_cast<sockaddr*>(&addr), 0);
   }
+  // Accepted sockets inherit TCP_NODELAY from the listener (TcpConnection::Start sets none).
+  if (rv == 0) rv = uv_tcp_nodelay(listener, 1);
   if (rv == 0) rv = uv_listen(reinterpret_cast<uv_stream_t*>(listener), 1024, OnNewConnection);
   if (rv != 0) {
     return Status::Error("cannot listen on " + (host.empty() ? std::string("*") : host) + ":" +

@@ -76,6 +76,9 @@ void Server::Tick() {
   FlushProposals();
   NudgeCommit();
   if (heartbeat_urgent_) SendHeartbeats();
+  // The turn's log lines in one write, before the replies: a client that was answered finds
+  // the lines about its request already written.
+  log::Flush();
   FlushOutput();
 }
 

@@ -12,7 +12,8 @@ TcpConnection::TcpConnection(Server* server, int64_t id, int32_t frame_bytes_max
 }
 
 void TcpConnection::Start() {
-  uv_tcp_nodelay(&tcp_, 1);
+  // TCP_NODELAY comes from the listening socket (Daemon::ListenOn): Linux copies it to every
+  // socket accepted from it, which saves a system call per connection.
   sockaddr_storage addr{};
   int len = sizeof(addr);
   if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
