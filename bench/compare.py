@@ -12,6 +12,21 @@ Targets are the ones of issue #5. TARGETS lists the rows: each kind standalone, 
 sessions groups only (ENSEMBLE_GROUPS) and get rows of their own, zookeeper-3 against paddock-3,
 with the same target ratios as the standalone rows. paddock-bench spreads its clients over every
 member of the connect string (round-robin); --server-pid is the leader's.
+
+Issue #18 adds two groups measured through ZooKeeper's official C client (paddock-zkc-bench):
+  latency  standalone zookeeper and paddock, and the floor rows: paddock-floor, a minimal server
+           that answers the protocol at once (floor-a, --mode instant), after one fdatasync per
+           write batch (floor-b, --mode fsync) or answers handshakes only (floor-c, --mode
+           handshake). One request in flight: create and getData p50/p99/p999 (floor-a, floor-b,
+           zookeeper, paddock) and the session establishment rate of paddock-bench sessions
+           --concurrency 32 (floor-c, zookeeper, paddock); the server's CPU over each run.
+  shapes   the 3-member ensembles (tickTime 500, Paddock paddock.electionTimeoutMs=500): load
+           of 6 sessions x 32 in flight and 48 x 4 spread over the members, 6 x 32 all on the
+           leader, and create latency through the leader and through a follower; ops/s, p50/p99
+           and every member's CPU. The 3-node floor is derived, not run: floor-b's create p50 (one
+           loopback round trip and one fdatasync) plus floor-a's getData p50 (one round trip),
+           when both ran in the same invocation.
+Tables: "Latency at the floor" and "3-node shapes" follow the main table in table.md.
 """
 
 import argparse
@@ -34,6 +49,13 @@ import jute  # noqa: E402
 import zkservers  # noqa: E402
 
 BENCH = os.environ.get("PADDOCK_BENCH", str(HERE.parent / "build" / "bin" / "paddock-bench"))
+ZKC_BENCH = os.environ.get("PADDOCK_ZKC_BENCH",
+                           str(HERE.parent / "build" / "bin" / "paddock-zkc-bench"))
+FLOOR = os.environ.get("PADDOCK_FLOOR", str(HERE.parent / "build" / "bin" / "paddock-floor"))
+FLOOR_READY_TIMEOUT_S = 15.0
+# The shapes group's ensembles (issue #18): tickTime 500 ms, Paddock's election timeout to match.
+SHAPES_TICK_MS = 500
+SHAPES_ELECTION_TIMEOUT_MS = 500
 ZNODES_PARENT = "/paddock-bench/znodes"
 RESTART_TIMEOUT_S = 600
 # Three JVMs starting at once on 2 cores, then an election: far slower than one standalone JVM.
@@ -115,6 +137,46 @@ def start_paddock(tmp, tick_ms):
     zkservers.write_cfg(cfg_path, cfg)
     argv = [zkservers.paddock_binary(), str(cfg_path)]
     return TimedServer("paddock", argv, tmp, port, zkservers.PADDOCK_READY_TIMEOUT_S).start()
+
+
+# ---------------------------------------------------------------- the floor (issue #18)
+
+class FloorServer(zkservers.ServerProcess):
+    """paddock-floor: no tree, no four-letter words; ready once a handshake is answered."""
+
+    mode = None
+    ready_seconds = None
+
+    def _wait_ready(self):
+        t0 = time.monotonic()
+        super()._wait_ready()
+        self.ready_seconds = time.monotonic() - t0
+
+    def _probe(self):
+        try:
+            jute.connect(self.host, self.port, timeout=1.0).close()
+        except (OSError, jute.ConnectionClosed, jute.ProtocolError) as e:
+            return f"handshake: {e!r}"
+        return None
+
+
+def floor_starter(mode):
+    """start(tmp, tick_ms) of one floor row: paddock-floor --mode `mode` on a free port (the
+    fsync mode's file in the group's tmp directory); tick_ms means nothing to it."""
+    def start(tmp, tick_ms, **_unused):
+        port = zkservers.free_port()
+        argv = [FLOOR, "--port", str(port), "--host", zkservers.LOOPBACK, "--mode", mode]
+        if mode == "fsync":
+            argv += ["--file", str(Path(tmp) / "floor.log")]
+        server = FloorServer("floor", argv, tmp, port, FLOOR_READY_TIMEOUT_S)
+        server.mode = mode
+        server.start()
+        banner = f"floor: listening on {zkservers.LOOPBACK}:{port} mode {mode}"
+        if banner not in server.output_path.read_text(errors="replace"):
+            server.stop()
+            raise RuntimeError(f"paddock-floor: no '{banner}':\n{server.log_tail()}")
+        return server
+    return start
 
 
 # ---------------------------------------------------------------- 3-member ensembles
@@ -248,9 +310,11 @@ def zookeeper3_cfgs(tmp, tick_ms, ids=(1, 2, 3)):
     return out
 
 
-def start_zookeeper3(tmp, tick_ms):
+def start_zookeeper3(tmp, tick_ms, election_timeout_ms=None):
     """Three Apache ZooKeeper members (QuorumPeerMain), each with its own dataDir and myid, the
-    same JVM flags as start_zookeeper; returns once all three serve (bounded)."""
+    same JVM flags as start_zookeeper; returns once all three serve (bounded).
+    election_timeout_ms is Paddock's knob: ZooKeeper has none (its election waits are fixed,
+    and its leader/follower timeouts are initLimit and syncLimit ticks), so it is ignored."""
     members = {}
     t0 = time.monotonic()
     for i, (mdir, cfg) in zookeeper3_cfgs(tmp, tick_ms).items():
@@ -291,11 +355,14 @@ class PaddockEnsemble(EnsembleServer):
         return self.ens.describe()
 
 
-def start_paddock3(tmp, tick_ms):
-    """Three paddock-server members through tests/lib/ensemble.py; returns once all serve."""
+def start_paddock3(tmp, tick_ms, election_timeout_ms=None):
+    """Three paddock-server members through tests/lib/ensemble.py; returns once all serve.
+    election_timeout_ms, when given, is written as paddock.electionTimeoutMs."""
     # maxClientCnxns=0 as in base_cfg; Ensemble already turns the admin server off.
-    ens = ensemble.Ensemble(size=3, tick_ms=tick_ms, extra_cfg={"maxClientCnxns": 0},
-                            tmpdir=tmp)
+    extra = {"maxClientCnxns": 0}
+    if election_timeout_ms is not None:
+        extra["paddock.electionTimeoutMs"] = election_timeout_ms
+    ens = ensemble.Ensemble(size=3, tick_ms=tick_ms, extra_cfg=extra, tmpdir=tmp)
     pd = PaddockEnsemble(ens)
     t0 = time.monotonic()
     try:
@@ -343,27 +410,38 @@ class ConnectionSampler(threading.Thread):
 
 # ---------------------------------------------------------------- the rows
 
-GROUPS = ("ops", "half", "sessions", "hold", "expiry", "churn", "znodes")
+GROUPS = ("ops", "half", "sessions", "hold", "expiry", "churn", "znodes", "latency", "shapes")
 # The ensembles run only what the issue's ensemble targets need. hold, expiry and znodes measure
 # one process's memory, expiry timing and restart, which means something else across three
 # members; half's rate comes from standalone ZooKeeper's peak; churn is left for a later pass.
-ENSEMBLE_GROUPS = frozenset({"ops", "sessions"})
+# shapes (issue #18) is theirs alone: where the clients sit relative to the leader.
+ENSEMBLE_GROUPS = frozenset({"ops", "sessions", "shapes"})
+STANDALONE_GROUPS = frozenset(GROUPS) - {"shapes"}
+# The floor rows run the latency group only (which scenarios each: LATENCY_SCENARIOS).
+FLOOR_GROUPS = frozenset({"latency"})
 
 
 class Target(NamedTuple):
     row: str          # key under each group in results.json, and the table column
-    kind: str         # zookeeper | paddock
+    kind: str         # zookeeper | paddock | floor
     topology: str     # standalone | ensemble-3
-    start: Callable   # start(tmp, tick_ms) -> a server object
+    start: Callable   # start(tmp, tick_ms, **group_start_args) -> a server object
     groups: frozenset
 
 
 TARGETS = [
-    Target("zookeeper", "zookeeper", "standalone", start_zookeeper, frozenset(GROUPS)),
-    Target("paddock", "paddock", "standalone", start_paddock, frozenset(GROUPS)),
+    Target("zookeeper", "zookeeper", "standalone", start_zookeeper, STANDALONE_GROUPS),
+    Target("paddock", "paddock", "standalone", start_paddock, STANDALONE_GROUPS),
     Target("zookeeper-3", "zookeeper", "ensemble-3", start_zookeeper3, ENSEMBLE_GROUPS),
     Target("paddock-3", "paddock", "ensemble-3", start_paddock3, ENSEMBLE_GROUPS),
+    Target("floor-a", "floor", "standalone", floor_starter("instant"), FLOOR_GROUPS),
+    Target("floor-b", "floor", "standalone", floor_starter("fsync"), FLOOR_GROUPS),
+    Target("floor-c", "floor", "standalone", floor_starter("handshake"), FLOOR_GROUPS),
 ]
+# The latency group's scenarios per row: each floor only where it is the floor of something.
+LATENCY_SCENARIOS = {"floor-a": ("create", "getData"), "floor-b": ("create", "getData"),
+                     "floor-c": ("sessions",)}
+LATENCY_SCENARIOS_DEFAULT = ("create", "getData", "sessions")
 # (topology, ZooKeeper row, Paddock row, label prefix in the table)
 PAIRS = [("standalone", "zookeeper", "paddock", ""),
          ("ensemble-3", "zookeeper-3", "paddock-3", "3-node: ")]
@@ -396,12 +474,13 @@ def group_order(i, name, rows):
     return targets if i % 2 == 0 else list(reversed(targets))
 
 
-def run_group(i, name, plan, a, out_dir, results, extra=None):
-    """plan(server, kind, tmp) runs the scenarios of one group against a fresh server."""
+def run_group(i, name, plan, a, out_dir, results, tick_ms=None, start_args=None):
+    """plan(server, kind, tmp) runs the scenarios of one group against a fresh server, started
+    with tick_ms (default --tick-ms) and start_args (keyword arguments of Target.start)."""
     for t in group_order(i, name, a.targets):
         print(f"== {name}: {t.row}", flush=True)
         with tempfile.TemporaryDirectory(prefix=f"cmp-{t.row}-", dir=a.tmp) as tmp:
-            server = t.start(tmp, a.tick_ms)
+            server = t.start(tmp, tick_ms or a.tick_ms, **(start_args or {}))
             server.row = t.row
             try:
                 res = plan(server, t.kind, tmp)
@@ -449,6 +528,173 @@ def plan_half_peak(a, out_dir, results):
 def plan_simple(scenario, args, timeout_s, out_dir):
     def plan(server, kind, tmp):
         return bench(scenario, server, out_dir, scenario, args, timeout_s)
+    return plan
+
+
+# ---------------------------------------------------------------- latency and shapes (issue #18)
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks(pid):
+    """utime + stime of a process (all its threads), in clock ticks; None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5)
+
+
+def server_pids(server):
+    """{name: pid} of the processes that make up `server`: every member of an ensemble (by id),
+    else the one process (by row)."""
+    if isinstance(server, EnsembleServer):
+        return {str(i): pid for i, _h, _p, pid in server.endpoints()}
+    return {getattr(server, "row", server.kind): server.pid}
+
+
+class CpuMeter:
+    """CPU of the server's processes over a block: % of one core, summed and per process."""
+
+    def __init__(self, server):
+        self.pids = server_pids(server)
+
+    def __enter__(self):
+        self.t0 = time.monotonic()
+        self.before = {k: cpu_ticks(pid) for k, pid in self.pids.items()}
+        return self
+
+    def __exit__(self, *exc):
+        wall = time.monotonic() - self.t0
+        per = {}
+        for k, pid in self.pids.items():
+            after = cpu_ticks(pid)
+            if after is not None and self.before[k] is not None and wall > 0:
+                per[k] = 100.0 * (after - self.before[k]) / CLK_TCK / wall
+        self.result = {"server_cpu_percent": sum(per.values()) if per else None,
+                       "server_cpu_percent_per_process": per, "cpu_wall_s": wall}
+        return False
+
+
+def zkc(sub, connect, server, out_dir, label, args, timeout_s):
+    """Runs `paddock-zkc-bench sub --connect connect args`, with the server's CPU measured over
+    it; returns its JSON line plus exit_code, argv, load averages and the CPU figures (saved as
+    <out>/<label>-<row>.json too)."""
+    argv = [ZKC_BENCH, sub, "--connect", connect] + args
+    print("  $ " + " ".join(argv), flush=True)
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    with CpuMeter(server) as meter:
+        try:
+            p = subprocess.run(argv, stdout=subprocess.PIPE, text=True, timeout=timeout_s)
+            out, code = p.stdout, p.returncode
+        except subprocess.TimeoutExpired as e:
+            out, code = e.stdout or "", "timeout"
+            out = out.decode() if isinstance(out, bytes) else out
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    data = json.loads(lines[-1]) if lines else {"ok": False, "error": f"exit {code}, no JSON"}
+    if lines:
+        # Exit 1 with a JSON line and no errors: stopped by --max-s (a time-bounded run).
+        data["ok"] = data.get("errors", 1) == 0 and (data.get("count") or data.get("ops", 0)) > 0
+    data.update(meter.result)
+    data.update({"exit_code": code, "argv": argv[1:], "loadavg_before": load_before,
+                 "loadavg_after": Path("/proc/loadavg").read_text().split()[:3]})
+    Path(out_dir, f"{label}-{getattr(server, 'row', server.kind)}.json").write_text(
+        json.dumps(data, indent=2) + "\n")
+    summary = ", ".join(f"{k} {data[k]}" for k in ("count", "ops", "ops_per_s", "p50_ms",
+                                                   "p99_ms", "p999_ms", "errors") if k in data)
+    cpu = data["server_cpu_percent"]
+    print(f"  -> {summary}; server CPU {'-' if cpu is None else f'{cpu:.0f}'}% "
+          f"{ {k: round(v) for k, v in data['server_cpu_percent_per_process'].items()} }",
+          flush=True)
+    return data
+
+
+def plan_latency(a, out_dir):
+    """One request in flight through the C client (create, then getData of one node), and the
+    raw session establishment rate; each row runs only its LATENCY_SCENARIOS."""
+    common = ["--size", "100", "--cleanup-s", "0", "--timeout-s", "30",
+              "--max-s", str(a.latency_max_s)]
+
+    def plan(server, kind, tmp):
+        scenarios = LATENCY_SCENARIOS.get(server.row, LATENCY_SCENARIOS_DEFAULT)
+        res = {"scenarios": list(scenarios)}
+        cs = server.connect_string
+        if "create" in scenarios:
+            # Warm-up (not recorded): ZooKeeper's JIT compiles the request path first.
+            zkc("load", cs, server, out_dir, "latency-warmup",
+                ["--op", "create", "--sessions", "4", "--depth", "8", "--duration-s",
+                 str(a.latency_warmup_s), "--size", "100", "--cleanup-s", "0"], 180)
+        for op in ("create", "getData"):
+            if op in scenarios:
+                res[op] = zkc("latency", cs, server, out_dir, f"latency-{op}",
+                              ["--op", op, "--count", str(a.latency_count), "--warmup",
+                               str(a.latency_warmup)] + common, a.latency_max_s + 120)
+        if "sessions" in scenarios:
+            with CpuMeter(server) as meter:
+                r = bench("sessions", server, out_dir, "latency-sessions",
+                          ["--sessions", str(a.sessions), "--concurrency", "32",
+                           "--no-progress"], 600)
+            r.update(meter.result)
+            res["sessions"] = r
+            print(f"  -> {dig(r, 'results.sessions_per_s')} sessions/s, server CPU "
+                  f"{meter.result['server_cpu_percent']}%", flush=True)
+        return res
+    return plan
+
+
+# (key in a shapes row, label in the table, sub-command, arguments; "LEADER" is replaced by the
+# leader's index in the connect string, "MEMBER" marks the latency runs' one member)
+SHAPES = [
+    ("load-6x32-spread", "load 6 sessions x 32 in flight, spread over the members", "load",
+     ["--sessions", "6", "--depth", "32", "--spread"]),
+    ("load-48x4-spread", "load 48 sessions x 4 in flight, spread over the members", "load",
+     ["--sessions", "48", "--depth", "4", "--spread"]),
+    ("load-6x32-leader", "load 6 sessions x 32 in flight, all on the leader", "load",
+     ["--sessions", "6", "--depth", "32", "--pin", "LEADER"]),
+    ("create-leader", "create latency, one in flight, through the leader", "latency",
+     ["MEMBER", "leader"]),
+    ("create-follower", "create latency, one in flight, through a follower", "latency",
+     ["MEMBER", "follower"]),
+]
+
+
+def ensemble_roles(server):
+    """(leader index, first follower index) in the connect string's order, from a fresh srvr."""
+    _ = server.pid  # asks every member's srvr; remembers the one leader
+    ids = [i for i, _h, _p, _pid in server.endpoints()]
+    leader = ids.index(server.leader_id)
+    follower = next(k for k in range(len(ids)) if k != leader)
+    return leader, follower
+
+
+def plan_shapes(a, out_dir):
+    """Where the clients sit relative to the leader, on a 3-member ensemble: each shape for
+    --duration-s (the latency ones bounded by --max-s instead), fsync on, nothing cleaned up."""
+    def plan(server, kind, tmp):
+        hosts = server.connect_string.split(",")
+        res = {"tick_ms": SHAPES_TICK_MS, "members": len(hosts)}
+        zkc("load", server.connect_string, server, out_dir, "shapes-warmup",
+            ["--op", "create", "--sessions", "6", "--depth", "32", "--spread", "--duration-s",
+             str(a.latency_warmup_s), "--size", "100", "--cleanup-s", "0"], 180)
+        for key, _label, sub, args in SHAPES:
+            leader, follower = ensemble_roles(server)
+            if sub == "load":
+                args = [str(leader) if x == "LEADER" else x for x in args]
+                r = zkc("load", server.connect_string, server, out_dir, f"shapes-{key}",
+                        ["--op", "create", "--size", "100", "--duration-s",
+                         str(a.shapes_duration), "--cleanup-s", "0", "--timeout-s", "30"] + args,
+                        a.shapes_duration + 180)
+            else:
+                member = leader if args[1] == "leader" else follower
+                r = zkc("latency", hosts[member], server, out_dir, f"shapes-{key}",
+                        ["--op", "create", "--count", str(a.latency_count), "--warmup", "200",
+                         "--max-s", str(a.shapes_duration), "--size", "100", "--cleanup-s", "0",
+                         "--timeout-s", "30"], a.shapes_duration + 180)
+                r["member_index"] = member
+            r["leader_index"] = leader
+            r["leader_id"] = server.leader_id
+            res[key] = r
+        return res
     return plan
 
 
@@ -559,7 +805,9 @@ def figure_row(results, zk_row, pd_row, prefix, figure):
 
 
 def pair_ran(results, zk_row, pd_row):
-    return any(zk_row in rows or pd_row in rows for rows in results.values())
+    """Whether either row ran a group of the main table (the shapes group has its own)."""
+    return any(zk_row in rows or pd_row in rows for group, rows in results.items()
+               if group in {f[1] for f in FIGURES})
 
 
 def ensemble_note(results, zk_row, pd_row):
@@ -575,6 +823,137 @@ def ensemble_note(results, zk_row, pd_row):
             f"is the leader's, so RSS/CPU figures in their JSON are the leader's alone. Peak ops "
             f"clients per member: {spread or '-'}. Start-up to every member serving: "
             f"{ready or '-'}."]
+
+
+# The latency table: (label, path in a latency row, better, the floor row it is compared with,
+# unit). Each floor row is the floor of what it runs: floor-b (fsync) of writes, floor-a
+# (instant) of reads, floor-c (handshake) of session establishment.
+LATENCY_FIGURES = [
+    ("create p50", "create.p50_ms", "lower", "floor-b", "ms"),
+    ("create p99", "create.p99_ms", "lower", "floor-b", "ms"),
+    ("create p999", "create.p999_ms", "lower", "floor-b", "ms"),
+    ("create rate, one in flight", "create.ops_per_s", "higher", "floor-b", "ops/s"),
+    ("server CPU during create", "create.server_cpu_percent", "lower", "floor-b", "% of a core"),
+    ("getData p50", "getData.p50_ms", "lower", "floor-a", "ms"),
+    ("getData p99", "getData.p99_ms", "lower", "floor-a", "ms"),
+    ("getData rate, one in flight", "getData.ops_per_s", "higher", "floor-a", "ops/s"),
+    ("server CPU during getData", "getData.server_cpu_percent", "lower", "floor-a",
+     "% of a core"),
+    ("session establishment rate (32 in flight)", "sessions.results.sessions_per_s", "higher",
+     "floor-c", "sessions/s"),
+    ("session connect p99", "sessions.results.connect_latency.p99_ms", "lower", "floor-c", "ms"),
+    ("server CPU during sessions", "sessions.server_cpu_percent", "lower", "floor-c",
+     "% of a core"),
+]
+FLOOR_ROWS = (("floor-a", "floor (a) instant"), ("floor-b", "floor (b) fsync"),
+              ("floor-c", "floor (c) handshake"))
+
+
+def ratio_of(num, den):
+    if isinstance(num, (int, float)) and isinstance(den, (int, float)) and den:
+        return num / den
+    return None
+
+
+def fmt_ratio(r, suffix=""):
+    return "-" if r is None else f"{r:.2f}x{suffix}"
+
+
+def latency_table(results):
+    """'Latency at the floor': ZooKeeper, Paddock and the floor rows side by side."""
+    lat = results.get("latency", {})
+    lines = ["### Latency at the floor (standalone, one request in flight, fsync on)", "",
+             "| figure | " + " | ".join(h for _r, h in FLOOR_ROWS) +
+             " | ZooKeeper | Paddock | Paddock/floor | ZooKeeper/Paddock |",
+             "| --- | " + " | ".join("---:" for _ in FLOOR_ROWS) + " | ---: | ---: | ---: | ---: |"]
+    for label, path, better, ref, unit in LATENCY_FIGURES:
+        floors = [dig(lat, f"{row}.{path}") for row, _h in FLOOR_ROWS]
+        zk, pd = dig(lat, f"zookeeper.{path}"), dig(lat, f"paddock.{path}")
+        floor = dig(lat, f"{ref}.{path}")
+        letter = f" ({ref[-1]})"
+        if better == "lower":
+            vs_floor, vs_zk = ratio_of(pd, floor), ratio_of(zk, pd)
+        else:
+            vs_floor, vs_zk = ratio_of(floor, pd), ratio_of(pd, zk)
+        lines.append(f"| {label} ({unit}) | " + " | ".join(fmt(v) for v in floors) +
+                     f" | {fmt(zk)} | {fmt(pd)} | {fmt_ratio(vs_floor, letter)} | "
+                     f"{fmt_ratio(vs_zk)} |")
+    lines += ["", "Paddock/floor: how many times the floor's cost Paddock's is (latency and CPU: "
+              "Paddock / floor; rates: floor / Paddock), against the floor in brackets: (b) for "
+              "create, (a) for getData, (c) for sessions. ZooKeeper/Paddock: above 1 means "
+              "Paddock ahead (latency and CPU: ZooKeeper / Paddock; rates: Paddock / ZooKeeper). "
+              "Latency through ZooKeeper's C client (paddock-zkc-bench latency), sessions through "
+              "paddock-bench sessions (handshake + closeSession); CPU: utime+stime of the server "
+              "process over the run / wall time. floor (c) does not fsync the handshake."]
+    return lines
+
+
+def derived_figures(results):
+    """The 3-node floor of a create through the leader: a client round trip and the leader's
+    round trip to a follower (two loopback round trips) plus one fdatasync, taken as floor-b's
+    create p50 (one round trip + one fdatasync) plus floor-a's getData p50 (one round trip);
+    only when both ran in this invocation."""
+    b = dig(results, "latency.floor-b.create.p50_ms")
+    a = dig(results, "latency.floor-a.getData.p50_ms")
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+        return {}
+    return {"floor_3node_create_p50_ms": a + b, "from": {
+        "floor-b create p50_ms": b, "floor-a getData p50_ms": a},
+        "what": "two loopback round trips + one fdatasync"}
+
+
+def cpu_cell(r):
+    """'sum (m1 / m2 / m3)' with the leader starred, in member id order."""
+    total = dig(r, "server_cpu_percent")
+    per = dig(r, "server_cpu_percent_per_process") or {}
+    if total is None:
+        return "-"
+    leader = str(dig(r, "leader_id"))
+    parts = [f"{per[k]:.0f}{'*' if k == leader else ''}" for k in sorted(per, key=int)]
+    return f"{total:.0f} ({' / '.join(parts)})"
+
+
+def p50_p99(r):
+    p50, p99 = dig(r, "p50_ms"), dig(r, "p99_ms")
+    return "-" if p50 is None else f"{fmt(p50)} / {fmt(p99)}"
+
+
+def shapes_table(results, derived):
+    """'3-node shapes': each shape on zookeeper-3 and paddock-3."""
+    sh = results.get("shapes", {})
+    lines = [f"### 3-node shapes (tickTime {SHAPES_TICK_MS}, Paddock electionTimeoutMs "
+             f"{SHAPES_ELECTION_TIMEOUT_MS}, fsync on, creates of 100 B)", "",
+             "| shape | ZooKeeper ops/s | ZooKeeper p50 / p99 ms | ZooKeeper CPU % (per member) "
+             "| Paddock ops/s | Paddock p50 / p99 ms | Paddock CPU % (per member) "
+             "| ops/s Paddock/ZooKeeper | CPU per op ZooKeeper/Paddock |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for key, label, _sub, _args in SHAPES:
+        zk, pd = dig(sh, f"zookeeper-3.{key}"), dig(sh, f"paddock-3.{key}")
+
+        def per_op(r):
+            return ratio_of(dig(r, "server_cpu_percent"), dig(r, "ops_per_s"))
+        lines.append(f"| {label} | {fmt(dig(zk, 'ops_per_s'))} | {p50_p99(zk)} | {cpu_cell(zk)} "
+                     f"| {fmt(dig(pd, 'ops_per_s'))} | {p50_p99(pd)} | {cpu_cell(pd)} "
+                     f"| {fmt_ratio(ratio_of(dig(pd, 'ops_per_s'), dig(zk, 'ops_per_s')))} "
+                     f"| {fmt_ratio(ratio_of(per_op(zk), per_op(pd)))} |")
+    lines += ["", "CPU: utime+stime of each member over the run / wall time, % of one core; the "
+              "sum first, then members 1 / 2 / 3, * the leader. Loads through paddock-zkc-bench "
+              "load (--spread: session k on member k mod 3; all on the leader: --pin); the "
+              "latency shapes connect to that one member only and are bounded by time "
+              "(--max-s), so their count varies."]
+    floor = derived.get("floor_3node_create_p50_ms")
+    if floor is not None:
+        f = derived["from"]
+        vs = ", ".join(f"{name} {fmt(v)} ms ({fmt_ratio(ratio_of(v, floor))} the floor)"
+                       for name, v in (("ZooKeeper", dig(sh, "zookeeper-3.create-leader.p50_ms")),
+                                       ("Paddock", dig(sh, "paddock-3.create-leader.p50_ms")))
+                       if v is not None)
+        lines += ["", f"Derived 3-node floor of a create through the leader (two loopback round "
+                  f"trips + one fdatasync, not run): {fmt(floor)} ms p50 = floor (b) create p50 "
+                  f"{fmt(f['floor-b create p50_ms'])} + floor (a) getData p50 "
+                  f"{fmt(f['floor-a getData p50_ms'])}. Create p50 through the leader: "
+                  f"{vs or '-'}."]
+    return lines + [""]
 
 
 def table(a, results):
@@ -597,6 +976,10 @@ def table(a, results):
     lines.append("| --- | ---: | --- | --- |")
     for label, v, tgt, ok in absolute_checks(a, results):
         lines.append(f"| {label} | {fmt(v)} | {tgt} | {'yes' if ok else 'no'} |")
+    if results.get("latency"):
+        lines += [""] + latency_table(results)
+    if results.get("shapes"):
+        lines += [""] + shapes_table(results, derived_figures(results))
     return "\n".join(lines) + "\n"
 
 
@@ -610,6 +993,10 @@ def plot(results, out_dir):
               ("ops", "setData", "results.ops.setData.latency.cdf"),
               ("ops", "getData", "results.ops.getData.latency.cdf"),
               ("half", "setData at half ZK peak", "setData.results.ops.setData.latency.cdf")]
+    if not any(dig(results, f"{g}.{row}.{path}") for g, _t, path in panels
+               for row in ("zookeeper", "paddock")):
+        print("no latency CDF to plot (the ops and half groups did not run): no PNG")
+        return
     script = ["set terminal png size 1400,1000",
               f"set output '{out_dir}/latency-cdf.png'",
               "set multiplot layout 2,2 title 'latency CDF: ZooKeeper vs Paddock (standalone, fsync on)'",
@@ -646,8 +1033,8 @@ def parse_args():
     ap.add_argument("--out", default=None, help="results directory")
     ap.add_argument("--tmp", default=None, help="where the servers' data directories go")
     ap.add_argument("--tick-ms", type=int, default=2000)
-    ap.add_argument("--only", default="", help="comma list of groups: ops,half,sessions,hold,"
-                    "expiry,churn,znodes")
+    ap.add_argument("--only", default="", help="comma list of groups: " + ",".join(GROUPS)
+                    + " (latency: standalone rows and floor-a/b/c; shapes: 3-node rows)")
     ap.add_argument("--targets", default="", help="comma list of rows to run (default all): "
                     + ",".join(t.row for t in TARGETS))
     ap.add_argument("--hold-sessions", type=int, default=None,
@@ -659,11 +1046,18 @@ def parse_args():
     unknown = a.targets - {t.row for t in TARGETS}
     if unknown:
         ap.error(f"unknown --targets {sorted(unknown)}")
+    unknown = set(filter(None, a.only.split(","))) - set(GROUPS)
+    if unknown:
+        ap.error(f"unknown --only {sorted(unknown)}")
     overrides = {k: getattr(a, k) for k in ("hold_sessions", "znodes") if getattr(a, k)}
+    # latency_*: the latency group (requests, unrecorded requests first, seconds of warm-up
+    # load, bound on each run); shapes_duration: seconds of each shape.
     full = dict(duration=10, clients=16, depth=16, sessions=20000, hold_sessions=100000,
-                hold_seconds=30, expiry_sessions=10000, znodes=1000000)
+                hold_seconds=30, expiry_sessions=10000, znodes=1000000, latency_count=20000,
+                latency_warmup=2000, latency_warmup_s=3, latency_max_s=600, shapes_duration=10)
     quick = dict(duration=2, clients=8, depth=16, sessions=3000, hold_sessions=5000,
-                 hold_seconds=5, expiry_sessions=1000, znodes=50000)
+                 hold_seconds=5, expiry_sessions=1000, znodes=50000, latency_count=3000,
+                 latency_warmup=300, latency_warmup_s=2, latency_max_s=120, shapes_duration=3)
     for k, v in (quick if a.quick else full).items():
         setattr(a, k, overrides.get(k, v))
     a.out = a.out or str(Path(tempfile.gettempdir()) /
@@ -693,7 +1087,12 @@ def main():
         ("churn", plan_simple("churn", ["--clients", str(a.clients), "--depth", "4",
                                         "--duration", str(a.duration)], 600, out_dir)),
         ("znodes", plan_znodes(a, out_dir)),
+        ("latency", plan_latency(a, out_dir)),
+        ("shapes", plan_shapes(a, out_dir)),
     ]
+    # The shapes group's ensembles: a short tick, and Paddock's election timeout to match.
+    group_start = {"shapes": (SHAPES_TICK_MS,
+                              {"election_timeout_ms": SHAPES_ELECTION_TIMEOUT_MS})}
     t0 = time.monotonic()
     for i, (name, plan) in enumerate(groups):
         if only and name not in only:
@@ -701,12 +1100,22 @@ def main():
         if name == "half" and not dig(results, "ops.zookeeper.results.ops"):
             print("== half: skipped (needs ZooKeeper's peak from the ops group)")
             continue
-        run_group(i, name, plan, a, out_dir, results)
+        if name in ("latency", "shapes") and not os.access(ZKC_BENCH, os.X_OK):
+            print(f"== {name}: skipped ({ZKC_BENCH} missing: libzookeeper-mt-dev, "
+                  f"scripts/setup.sh)")
+            continue
+        tick_ms, start_args = group_start.get(name, (None, None))
+        run_group(i, name, plan, a, out_dir, results, tick_ms, start_args)
     derive(results)
     doc = {"machine": machine(), "quick": a.quick, "tick_ms": a.tick_ms,
            "params": {k: getattr(a, k) for k in ("duration", "clients", "depth", "sessions",
                                                  "hold_sessions", "hold_seconds",
-                                                 "expiry_sessions", "znodes")},
+                                                 "expiry_sessions", "znodes", "latency_count",
+                                                 "latency_warmup", "latency_warmup_s",
+                                                 "latency_max_s", "shapes_duration")},
+           "shapes_tick_ms": SHAPES_TICK_MS,
+           "shapes_election_timeout_ms": SHAPES_ELECTION_TIMEOUT_MS,
+           "derived": derived_figures(results),
            "seconds": time.monotonic() - t0, "results": results}
     (out_dir / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
     t = table(a, results)

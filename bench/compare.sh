@@ -6,6 +6,15 @@
 #   bench/compare.sh --quick    # small counts, short runs (a few minutes)
 #   bench/compare.sh --only ops,sessions --out /tmp/cmp
 #   bench/compare.sh --targets zookeeper-3,paddock-3 --quick   # only the 3-member ensembles
+#   bench/compare.sh --quick --only latency --targets zookeeper,paddock,floor-a,floor-b,floor-c
+#   bench/compare.sh --quick --only shapes --targets zookeeper-3,paddock-3
+#
+# Groups (--only): ops, half, sessions, hold, expiry, churn, znodes; latency (issue #18: one
+# request in flight through ZooKeeper's C client, and the session establishment rate, against
+# the floor rows floor-a/b/c = paddock-floor --mode instant/fsync/handshake) and shapes (the
+# 3-node rows: load spread over the members or all on the leader, create latency through the
+# leader and a follower; tickTime 500). Rows (--targets): zookeeper, paddock, zookeeper-3,
+# paddock-3, floor-a, floor-b, floor-c; the default is every row in every group it joins.
 #
 # Builds build/bin/paddock-server and build/bin/paddock-bench if they are missing (release),
 # raises the open-files limit (100,000 sessions need as many descriptors on both sides) and
@@ -27,4 +36,7 @@ if [ "$(ulimit -n)" -lt 210000 ]; then
 fi
 
 export PADDOCK_SERVER="$bin/paddock-server" PADDOCK_BENCH="$bin/paddock-bench"
+# The latency and shapes groups (bench/floor/); compare.py skips them when paddock-zkc-bench is
+# missing (it needs libzookeeper-mt-dev).
+export PADDOCK_FLOOR="$bin/paddock-floor" PADDOCK_ZKC_BENCH="$bin/paddock-zkc-bench"
 exec /usr/bin/python3 "$root/bench/compare.py" "$@"
