@@ -878,7 +878,7 @@ def latency_table(results):
         lines.append(f"| {label} ({unit}) | " + " | ".join(fmt(v) for v in floors) +
                      f" | {fmt(zk)} | {fmt(pd)} | {fmt_ratio(vs_floor, letter)} | "
                      f"{fmt_ratio(vs_zk)} |")
-    lines += ["", "Paddock/floor: how many times the floor's cost Paddock's is (latency and CPU: "
+    lines += ["", "Paddock/floor: Paddock's cost as a multiple of the floor's (latency and CPU: "
               "Paddock / floor; rates: floor / Paddock), against the floor in brackets: (b) for "
               "create, (a) for getData, (c) for sessions. ZooKeeper/Paddock: above 1 means "
               "Paddock ahead (latency and CPU: ZooKeeper / Paddock; rates: Paddock / ZooKeeper). "
@@ -897,7 +897,7 @@ def derived_figures(results):
     a = dig(results, "latency.floor-a.getData.p50_ms")
     if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
         return {}
-    return {"floor_3node_create_p50_ms": a + b, "from": {
+    return {"floor_3node_create_p50_ms": round(a + b, 4), "from": {
         "floor-b create p50_ms": b, "floor-a getData p50_ms": a},
         "what": "two loopback round trips + one fdatasync"}
 
@@ -941,19 +941,26 @@ def shapes_table(results, derived):
               "load (--spread: session k on member k mod 3; all on the leader: --pin); the "
               "latency shapes connect to that one member only and are bounded by time "
               "(--max-s), so their count varies."]
+    return lines + derived_note(results, derived) + [""]
+
+
+def derived_note(results, derived):
+    """The derived 3-node floor as a paragraph (none when the floor rows did not both run)."""
     floor = derived.get("floor_3node_create_p50_ms")
-    if floor is not None:
-        f = derived["from"]
-        vs = ", ".join(f"{name} {fmt(v)} ms ({fmt_ratio(ratio_of(v, floor))} the floor)"
-                       for name, v in (("ZooKeeper", dig(sh, "zookeeper-3.create-leader.p50_ms")),
-                                       ("Paddock", dig(sh, "paddock-3.create-leader.p50_ms")))
-                       if v is not None)
-        lines += ["", f"Derived 3-node floor of a create through the leader (two loopback round "
-                  f"trips + one fdatasync, not run): {fmt(floor)} ms p50 = floor (b) create p50 "
-                  f"{fmt(f['floor-b create p50_ms'])} + floor (a) getData p50 "
-                  f"{fmt(f['floor-a getData p50_ms'])}. Create p50 through the leader: "
-                  f"{vs or '-'}."]
-    return lines + [""]
+    if floor is None:
+        return []
+    f = derived["from"]
+    vs = ", ".join(f"{name} {fmt(v)} ms ({fmt_ratio(ratio_of(v, floor))} the floor)"
+                   for name, v in (("ZooKeeper", dig(results, "shapes.zookeeper-3.create-leader."
+                                                              "p50_ms")),
+                                   ("Paddock", dig(results, "shapes.paddock-3.create-leader."
+                                                            "p50_ms")))
+                   if v is not None)
+    return ["", f"Derived 3-node floor of a create through the leader (two loopback round trips "
+            f"+ one fdatasync, not run): {fmt(floor)} ms p50 = floor (b) create p50 "
+            f"{fmt(f['floor-b create p50_ms'])} + floor (a) getData p50 "
+            f"{fmt(f['floor-a getData p50_ms'])}. Create p50 through the leader of a 3-node "
+            f"ensemble: {vs or '- (the shapes group did not run)'}."]
 
 
 def table(a, results):
@@ -976,10 +983,13 @@ def table(a, results):
     lines.append("| --- | ---: | --- | --- |")
     for label, v, tgt, ok in absolute_checks(a, results):
         lines.append(f"| {label} | {fmt(v)} | {tgt} | {'yes' if ok else 'no'} |")
+    derived = derived_figures(results)
     if results.get("latency"):
         lines += [""] + latency_table(results)
+        if not results.get("shapes"):
+            lines += derived_note(results, derived)
     if results.get("shapes"):
-        lines += [""] + shapes_table(results, derived_figures(results))
+        lines += [""] + shapes_table(results, derived)
     return "\n".join(lines) + "\n"
 
 
