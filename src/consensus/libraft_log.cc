@@ -161,6 +161,7 @@ Status LibraftLog::Start(Callbacks callbacks) {
 // an unavailable raft ends the process.
 void LibraftLog::AfterLoopTurn(uv_check_t* h) {
   auto* self = static_cast<LibraftLog*>(h->data);
+  if (!self->stopping_) self->announcer_.Flush(&self->raft_);
   if (self->transfer_finished_) {
     self->transfer_finished_ = false;
     uint64_t leader = self->LeaderId();
@@ -536,6 +537,12 @@ void LibraftLog::Barrier(std::function<void(Status)> done) {
     b->done(RaftError("raft barrier", rv));
     delete b;
   }
+}
+
+bool LibraftLog::AnnounceCommit() {
+  if (!started_ || stopping_) return false;
+  announcer_.Request(&raft_);
+  return true;
 }
 
 int64_t LibraftLog::MicrosSinceLastAppend() const {

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "consensus/append_reply_clamp.h"
+#include "consensus/commit_announcer.h"
 #include "consensus/replicated_log.h"
 
 extern "C" {
@@ -90,6 +91,7 @@ class LibraftLog final : public ReplicatedLog {
   Status Start(Callbacks callbacks) override;
   void Propose(std::string entry, std::function<void(Status)> done) override;
   void Barrier(std::function<void(Status)> done) override;
+  bool AnnounceCommit() override;
   bool IsLeader() const override;
   uint64_t LeaderId() const override;
   LogStats Stats() const override;
@@ -172,6 +174,8 @@ class LibraftLog final : public ReplicatedLog {
   int (*send_)(raft_io*, raft_io_send*, const raft_message*, raft_io_send_cb) = nullptr;
   raft_io_recv_cb recv_ = nullptr;
   AppendReplyClamp append_reply_clamp_;
+  // Commit announcements asked for and not sent yet; sent after every loop turn.
+  CommitAnnouncer announcer_;
   // Appends raft_close cancelled, in the order it cancelled them (see ReturnCanceledAppends).
   std::vector<std::pair<raft_io_append*, raft_io_append_cb>> canceled_appends_;
   // Measured here for Stats(): append durations and the last snapshot.

@@ -84,6 +84,10 @@ class ReplicatedLog {
   virtual void Propose(std::string entry, std::function<void(Status)> done) = 0;
   // Appends a barrier: `done` fires once every earlier entry is committed and applied.
   virtual void Barrier(std::function<void(Status)> done) = 0;
+  // Leader: tells the followers now that the entries applied so far committed, without a new
+  // entry (consensus/commit_announcer.h). Returns false if the engine cannot; the caller then
+  // proposes a barrier, whose entry carries the commit index.
+  virtual bool AnnounceCommit() { return false; }
   virtual bool IsLeader() const = 0;
   // The member this one believes leads (itself when leading); 0 when it knows of none.
   virtual uint64_t LeaderId() const = 0;

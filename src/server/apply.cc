@@ -39,9 +39,11 @@ void Server::ProposeEntry(Outbox::Entry entry) {
 // Followers learn that an entry committed from the next message the leader sends them: with
 // nothing else to send, that is the next heartbeat (a tenth of the election timeout later). A
 // follower whose client waits for a forwarded write should not wait that long, so a committed
-// batch with forwarded txns is followed by a barrier when no other entry followed it.
+// batch with forwarded txns is announced at once when no other entry followed it: an empty
+// AppendEntries (consensus/commit_announcer.h), or a barrier where the log cannot send one.
 void Server::NudgeCommit() {
-  if (roles_.leader_ready() && outbox_.TakeCommitNudge()) log_->Barrier([](Status) {});
+  if (!roles_.leader_ready() || !outbox_.TakeCommitNudge()) return;
+  if (!log_->AnnounceCommit()) log_->Barrier([](Status) {});
 }
 
 // Txns whose outcome is unknown: the clients waiting on our own lose their connection, as a

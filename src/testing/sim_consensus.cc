@@ -230,6 +230,7 @@ void SimConsensus::CheckLeaders() {
 // drained members close (and Stop's done runs), lower disk latencies take effect.
 void SimConsensus::AfterStep() {
   uint64_t now = NowMs();
+  for (unsigned i = 0; i < size(); i++) members_[i]->FlushAnnouncements();
   for (unsigned i = 0; i < size(); i++) members_[i]->disk().CompleteFailedSends();
   for (unsigned i = 0; i < size(); i++) {
     if (members_[i]->TakeFailStop()) FailStop(i);

@@ -154,6 +154,18 @@ void SimMember::Barrier(std::function<void(Status)> done) {
   Submitted(r, rv);
 }
 
+bool SimMember::AnnounceCommit() {
+  sim_->AssertOutsideLibraft();
+  if (state_ != MemberState::kUp || !live_) return false;
+  announcer_.Request(raft_);
+  return true;
+}
+
+void SimMember::FlushAnnouncements() {
+  if (state_ != MemberState::kUp || !live_) return;
+  announcer_.Flush(raft_);
+}
+
 // libraft refused the request (rv != 0) or holds it until its callback. A refusal caused by a
 // failed append is a fail-stop: the process is gone and nobody hears of the request.
 void SimMember::Submitted(Request* r, int rv) {
@@ -260,6 +272,7 @@ void SimMember::Crash() {
 
 void SimMember::Leave() {
   live_ = false;
+  announcer_ = {};
   state_ = MemberState::kStopping;
   sim_->OnMemberGone(index_);
 }

@@ -30,6 +30,7 @@
 #include <map>
 #include <string>
 
+#include "consensus/commit_announcer.h"
 #include "consensus/replicated_log.h"
 #include "testing/sim_consensus.h"
 #include "testing/sim_disk.h"
@@ -51,6 +52,10 @@ class SimMember final : public consensus::ReplicatedLog {
   Status Start(consensus::Callbacks callbacks) override;
   void Propose(std::string entry, std::function<void(Status)> done) override;
   void Barrier(std::function<void(Status)> done) override;
+  bool AnnounceCommit() override;
+  // Sends the commit announcements that are due (CommitAnnouncer::Flush); SimConsensus calls it
+  // after every step, as LibraftLog does after every loop turn.
+  void FlushAnnouncements();
   bool IsLeader() const override;
   uint64_t LeaderId() const override;
   consensus::LogStats Stats() const override;
@@ -105,6 +110,7 @@ class SimMember final : public consensus::ReplicatedLog {
 
   MemberState state_;
   consensus::Callbacks callbacks_;
+  consensus::CommitAnnouncer announcer_;
   bool live_ = false;  // callbacks reach the server (false from the moment the process dies)
   bool fail_stop_ = false;
   uint64_t incarnation_ = 0;
