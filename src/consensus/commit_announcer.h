@@ -40,7 +40,8 @@ class CommitAnnouncer {
   // The commit index as of now should reach every follower.
   void Request(raft* r);
   // Sends the heartbeats that are due (see above) through `io->send`; returns how many.
-  // Call once per loop turn (per simulation step), outside libraft's callbacks.
+  // Call right after Request, and once per loop turn (per simulation step) for the followers
+  // still to acknowledge; outside libraft's callbacks.
   int Flush(raft* r);
   bool pending() const { return !pending_.empty(); }
 

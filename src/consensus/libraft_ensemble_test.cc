@@ -239,6 +239,88 @@ TEST_F(LibraftEnsembleTest, AMemberStartedLateCatchesUpFromASnapshot) {
   EXPECT_EQ(members_[2].applied, members_[0].applied);
 }
 
+// A commit announced from the server's turn (a check handle started before the log, as
+// Daemon's is) reaches the follower at once, without waiting for libraft's heartbeat: the loop
+// may well sleep right after that turn. Two voters, a heartbeat of 500 ms; one entry is
+// proposed once a leader is known, and announced after its done fired (outside libraft).
+// Nothing else wakes the loop: the turn runs after whatever I/O or libraft tick woke it.
+TEST_F(LibraftEnsembleTest, AnAnnouncedCommitReachesTheFollowerBeforeTheHeartbeat) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::vector<std::pair<uint64_t, std::string>> voters;
+  for (int i = 0; i < 2; i++) {
+    voters.emplace_back(i + 1, "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort()));
+  }
+  struct State {
+    std::vector<Member> members = std::vector<Member>(2);
+    int leader = -1;
+    bool proposed = false;
+    bool announce = false;
+    bool done = false;
+    std::chrono::steady_clock::time_point announced_at{};
+    std::chrono::milliseconds follower_lag{-1};
+    uv_check_t turn{};
+    uv_timer_t deadline{};
+    void Finish() {
+      if (done) return;
+      done = true;
+      uv_close(reinterpret_cast<uv_handle_t*>(&turn), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&deadline), nullptr);
+      for (Member& m : members) m.log->Stop([] {});
+    }
+    Member& Leader() { return members[static_cast<size_t>(leader)]; }
+    Member& Follower() { return members[static_cast<size_t>(1 - leader)]; }
+    void Turn() {
+      if (done) return;
+      if (leader < 0) {
+        for (int i = 0; i < 2; i++) {
+          if (members[static_cast<size_t>(i)].log->IsLeader()) leader = i;
+        }
+        if (leader < 0) return;
+      }
+      if (!proposed) {
+        proposed = true;
+        Leader().log->Propose("entry", [this](Status s) { announce = s.ok(); });
+      } else if (announce) {
+        announce = false;
+        int64_t before = Leader().log->Stats().commit_announcements;
+        EXPECT_TRUE(Leader().log->AnnounceCommit());
+        // Sent before AnnounceCommit returns: this turn may be the loop's last before it
+        // sleeps (libuv ran the log's own check handle first).
+        EXPECT_EQ(Leader().log->Stats().commit_announcements, before + 1);
+        announced_at = std::chrono::steady_clock::now();
+      } else if (announced_at != std::chrono::steady_clock::time_point{} &&
+                 Follower().applied >= Leader().applied) {
+        follower_lag = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - announced_at);
+        Finish();
+      }
+    }
+  } st;
+  // The server's turn: started before the logs, so libuv runs it after their own check.
+  uv_check_init(&loop, &st.turn);
+  st.turn.data = &st;
+  uv_check_start(&st.turn, [](uv_check_t* h) { static_cast<State*>(h->data)->Turn(); });
+  uv_timer_init(&loop, &st.deadline);
+  st.deadline.data = &st;
+  uv_timer_start(
+      &st.deadline, [](uv_timer_t* t) { static_cast<State*>(t->data)->Finish(); },
+      static_cast<uint64_t>(std::chrono::milliseconds(kRunTimeout).count()), 0);
+  for (int i = 0; i < 2; i++) {
+    Member& m = st.members[static_cast<size_t>(i)];
+    LibraftOptions o = MemberOptions(i, voters, &m);
+    o.election_timeout_ms = 1000;
+    o.heartbeat_timeout_ms = 500;
+    m.log = std::make_unique<LibraftLog>(&loop, std::move(o));
+    StartMember(&m);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  ASSERT_GE(st.follower_lag.count(), 0) << "no leader, or the entry did not apply";
+  // A message on loopback; the heartbeat would have come up to 500 ms on.
+  EXPECT_LT(st.follower_lag.count(), 100);
+}
+
 using LibraftEnsembleDeathTest = LibraftEnsembleTest;
 
 TEST_F(LibraftEnsembleDeathTest, AMemberLibraftStopsEndsTheProcessNamingTheCause) {

@@ -161,7 +161,7 @@ Status LibraftLog::Start(Callbacks callbacks) {
 // an unavailable raft ends the process.
 void LibraftLog::AfterLoopTurn(uv_check_t* h) {
   auto* self = static_cast<LibraftLog*>(h->data);
-  if (!self->stopping_) self->announcer_.Flush(&self->raft_);
+  if (!self->stopping_) self->commit_announcements_ += self->announcer_.Flush(&self->raft_);
   if (self->transfer_finished_) {
     self->transfer_finished_ = false;
     uint64_t leader = self->LeaderId();
@@ -542,6 +542,11 @@ void LibraftLog::Barrier(std::function<void(Status)> done) {
 bool LibraftLog::AnnounceCommit() {
   if (!started_ || stopping_) return false;
   announcer_.Request(&raft_);
+  // At once: this loop turn's check handles may have run already (libuv runs the newest
+  // first, so AfterLoopTurn runs before the server's turn), and the loop could then sleep
+  // until libraft's own heartbeat. The followers that still have to acknowledge get theirs
+  // in the turn their acknowledgement arrives.
+  commit_announcements_ += announcer_.Flush(&raft_);
   return true;
 }
 
@@ -576,6 +581,7 @@ LogStats LibraftLog::Stats() const {
     s.commit_index = raft_.commit_index;
     s.last_applied = raft_last_applied(r);
     s.last_index = raft_last_index(r);
+    s.commit_announcements = commit_announcements_;
   }
   s.fsync = fsync_;
   s.snapshots_taken = snapshots_taken_;

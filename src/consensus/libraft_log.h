@@ -176,6 +176,7 @@ class LibraftLog final : public ReplicatedLog {
   AppendReplyClamp append_reply_clamp_;
   // Commit announcements asked for and not sent yet; sent after every loop turn.
   CommitAnnouncer announcer_;
+  int64_t commit_announcements_ = 0;
   // Appends raft_close cancelled, in the order it cancelled them (see ReturnCanceledAppends).
   std::vector<std::pair<raft_io_append*, raft_io_append_cb>> canceled_appends_;
   // Measured here for Stats(): append durations and the last snapshot.

@@ -70,6 +70,8 @@ struct LogStats {
   int64_t snapshot_capture_us_last = 0;  // serializing the state machine (on the loop)
   int64_t snapshot_total_us_last = 0;    // capture + write to disk
   uint64_t snapshot_index_last = 0;
+  // Empty AppendEntries sent to announce a commit (AnnounceCommit), since start.
+  int64_t commit_announcements = 0;
 };
 
 class ReplicatedLog {

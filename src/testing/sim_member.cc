@@ -158,6 +158,7 @@ bool SimMember::AnnounceCommit() {
   sim_->AssertOutsideLibraft();
   if (state_ != MemberState::kUp || !live_) return false;
   announcer_.Request(raft_);
+  announcer_.Flush(raft_);  // at once, as LibraftLog does
   return true;
 }
 
