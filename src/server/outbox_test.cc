@@ -68,6 +68,31 @@ TEST(Outbox, ProposesEverythingQueuedInEntriesOfBoundedSizeInOrder) {
   EXPECT_TRUE(o.empty());
 }
 
+// Session establishment is group-committed like writes: a burst of handshakes (and the
+// closeSessions that follow them) queued while the bound of entries in flight is reached leaves
+// as one entry, not one append per session.
+TEST(Outbox, ABurstOfSessionCreatesLeavesAsOneEntry) {
+  Outbox o(kSelf, Outbox::Limits{2000, 1, 1 << 20});
+  Txn first = Write(1);
+  o.Add(first);
+  std::vector<Outbox::Entry> in_flight = o.TakeEntries();
+  ASSERT_EQ(in_flight.size(), 1u);
+  for (int64_t s = 2; s <= 33; s++) {
+    Txn t = Write(s);
+    t.kind = TxnKind::kCreateSession;
+    t.body = std::string(4, '\0');  // the negotiated timeout
+    o.Add(std::move(t));
+  }
+  EXPECT_TRUE(o.TakeEntries().empty());  // the append in flight holds them
+  EXPECT_TRUE(o.EntryDone(in_flight[0].ticket, true).empty());
+  std::vector<Outbox::Entry> burst = o.TakeEntries();
+  ASSERT_EQ(burst.size(), 1u);
+  Result<std::vector<Txn>> txns = statemachine::DecodeBatch(burst[0].bytes);
+  ASSERT_TRUE(txns.ok());
+  ASSERT_EQ(txns->size(), 32u);
+  for (const Txn& t : *txns) EXPECT_EQ(t.kind, TxnKind::kCreateSession);
+}
+
 TEST(Outbox, GroupCommitHoldsTheQueueWhileEnoughEntriesAreInFlight) {
   Outbox o = Small();
   o.Add(Write(1));
