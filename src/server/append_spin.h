@@ -8,6 +8,8 @@
 // "Latency at the floor"). Polling for a bounded time after each submission takes the
 // completion as soon as it lands. The bound keeps the cost to a fraction of a core: the loop
 // spins at most `window_us` after the latest submission, and never while nothing is in flight.
+// Off by default (paddock.appendSpinMicros): where the client shares the cores, the spinning
+// loop takes CPU the client needs, and the tail got worse than the median got better.
 //
 // Pure: the host passes what it knows and turns the answer into a non-blocking poll.
 #pragma once

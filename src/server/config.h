@@ -77,8 +77,8 @@ struct Config {
   // Raft's election timeout (paddock.electionTimeoutMs); -1: tickTime, at least 300 ms.
   int64_t election_timeout_ms = -1;
   // paddock.appendSpinMicros: how long the loop polls without sleeping after submitting a log
-  // append (server/append_spin.h); -1: 200 standalone, 0 (never) in an ensemble.
-  int64_t append_spin_us = -1;
+  // append (server/append_spin.h); 0: never (the default, see README).
+  int64_t append_spin_us = 0;
   int32_t server_id = 1;               // myid (1 in standalone)
   std::string log_level = "info";
   // paddock.logFile: log to this file instead of stderr, rotated by size (base/log.h); empty:
@@ -134,10 +134,7 @@ struct Config {
     return election_timeout_ms > 0 ? election_timeout_ms : std::max<int64_t>(tick_ms, 300);
   }
   bool IsEnsemble() const { return servers.size() > 1; }
-  int64_t AppendSpinMicros() const {
-    if (append_spin_us >= 0) return append_spin_us;
-    return IsEnsemble() ? 0 : 200;
-  }
+  int64_t AppendSpinMicros() const { return append_spin_us; }
   // Standalone: ZooKeeper's snapCount default, 100,000. A snapshot costs the loop little (a
   // fork), but every page it writes while the child lives, and again after, faults once: at
   // 10,000 entries a snapshot ran almost all the time under a steady 11,000 writes/s, and setData

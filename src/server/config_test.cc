@@ -578,23 +578,15 @@ TEST(ServerEntryTest, ElectionTimeoutDefaultsToTheTick) {
   EXPECT_EQ(c->ElectionTimeoutMs(), 700);
 }
 
-// The loop's spin after a log append: on standalone by default, off in an ensemble, settable,
-// and refused out of range with the key named.
-TEST(ServerEntryTest, AppendSpinDefaultsByModeAndIsBounded) {
+// The loop's spin after a log append: off by default (on two shared cores it cost the write
+// tail more than it saved at the median), settable, and refused out of range with the key named.
+TEST(ServerEntryTest, AppendSpinIsOffByDefaultAndBounded) {
   Result<Config> c = ParseConfig("tickTime=2000\n", nullptr);
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->AppendSpinMicros(), 200);
-  c = ParseConfig("server.1=127.0.0.1:2888:3888\nserver.2=127.0.0.1:2889:3889\n", nullptr);
-  ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->AppendSpinMicros(), 0);
-  c = ParseConfig("server.1=127.0.0.1:2888:3888\nserver.2=127.0.0.1:2889:3889\n"
-                  "paddock.appendSpinMicros=150\n",
-                  nullptr);
+  c = ParseConfig("paddock.appendSpinMicros=150\n", nullptr);
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->AppendSpinMicros(), 150);
-  c = ParseConfig("paddock.appendSpinMicros=0\n", nullptr);
-  ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->AppendSpinMicros(), 0);
   c = ParseConfig("paddock.appendSpinMicros=20000\n", nullptr);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("paddock.appendSpinMicros"), std::string::npos);
