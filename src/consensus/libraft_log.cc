@@ -235,7 +235,6 @@ int LibraftLog::GuardedAppend(raft_io* io, raft_io_append* req, const raft_entry
                               unsigned n, raft_io_append_cb cb) noexcept {
   LibraftLog* self = Instances().at(io);
   self->last_append_start_ = std::chrono::steady_clock::now();
-  self->appended_ = true;
   self->append_cbs_[req] = PendingAppend{cb, self->last_append_start_};
   int rv = self->append_(io, req, entries, n, GuardedAppendDone);
   if (rv != 0) {
@@ -551,7 +550,7 @@ bool LibraftLog::AnnounceCommit() {
 }
 
 int64_t LibraftLog::MicrosSinceLastAppend() const {
-  if (!appended_) return -1;
+  if (last_append_start_ == std::chrono::steady_clock::time_point{}) return -1;  // none yet
   return MicrosSince(last_append_start_);
 }
 

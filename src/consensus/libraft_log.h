@@ -167,8 +167,7 @@ class LibraftLog final : public ReplicatedLog {
     std::chrono::steady_clock::time_point start;
   };
   std::unordered_map<raft_io_append*, PendingAppend> append_cbs_;
-  std::chrono::steady_clock::time_point last_append_start_{};
-  bool appended_ = false;
+  std::chrono::steady_clock::time_point last_append_start_{};  // {}: none yet
   // The clamped replies: libraft's own start and send, and its receive callback.
   int (*start_)(raft_io*, unsigned, raft_io_tick_cb, raft_io_recv_cb) = nullptr;
   int (*send_)(raft_io*, raft_io_send*, const raft_message*, raft_io_send_cb) = nullptr;

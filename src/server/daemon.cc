@@ -259,7 +259,8 @@ void Daemon::OnCheck(uv_check_t* h) {
 // handle, which makes that poll return at once.
 void Daemon::ArmWake() {
   int64_t delay = server_.NextWakeMs() - clock_->NowMonotonicMs();
-  bool spin = log_ != nullptr &&
+  // The clock is read only when the spin is on: this runs every loop turn.
+  bool spin = append_spin_.window_us > 0 && log_ != nullptr &&
               append_spin_.ShouldSpin(log_->AppendsInFlight(), log_->MicrosSinceLastAppend());
   if (delay <= 0 || spin) {
     uv_timer_stop(&wake_timer_);
